@@ -7,7 +7,7 @@ package decide what to ask next from it.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import yaml
@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 BUNDLED_GUIDES = Path(__file__).parent / "guides"
 
 
-class QuestionType(str, Enum):
+class QuestionType(StrEnum):
     open_ended = "open_ended"
     scale = "scale"
     single_choice = "single_choice"
@@ -25,7 +25,7 @@ class QuestionType(str, Enum):
     yes_no = "yes_no"
 
 
-class Methodology(str, Enum):
+class Methodology(StrEnum):
     customer_discovery = "customer_discovery"
     jobs_to_be_done = "jobs_to_be_done"
     open_exploration = "open_exploration"

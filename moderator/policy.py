@@ -7,7 +7,7 @@ an LLM, a test double) slots in behind `Policy` without the session changing.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from moderator.guide import Guide
 
 
-class ActionKind(str, Enum):
+class ActionKind(StrEnum):
     ask = "ask"  # the next question of the guide
     follow_up = "follow_up"  # a probe on the answer just given
     confirm = "confirm"  # "So that's a 7 out of 10?"
@@ -27,6 +27,8 @@ class Action(BaseModel):
     text: str = Field(min_length=1)
     # The guide question this action belongs to (for follow-ups: the question probed).
     question_id: str | None = None
+    # Why an `end` came early, e.g. "declined" when consent was refused.
+    reason: str | None = None
 
 
 class Turn(BaseModel):

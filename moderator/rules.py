@@ -59,7 +59,7 @@ class RulePolicy:
         answer = " ".join(t.text for t in state.turns[state.turns.index(last) + 1 :] if t.speaker == "respondent")
 
         if current.end_on_no and is_refusal(answer):
-            return Action(kind=ActionKind.end, text=DECLINED, question_id=current.id)
+            return Action(kind=ActionKind.end, text=DECLINED, question_id=current.id, reason="declined")
 
         follow_ups = sum(
             1 for t in state.moderator_turns() if t.question_id == current.id and t.kind == ActionKind.follow_up

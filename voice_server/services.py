@@ -1,0 +1,59 @@
+"""The process-wide engines every call shares: loaded once, closed once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from moderator.policy import Policy
+from voice_server.asr import ASREngine, WhisperEngine
+from voice_server.config import Settings
+from voice_server.storage import Store
+from voice_server.tts import EspeakTTS, TTSEngine
+
+log = logging.getLogger(__name__)
+
+
+def default_policy_factory() -> Callable[[], Policy]:
+    from moderator.rules import RulePolicy
+
+    try:  # the LLM moderator, when one is configured (OPENAI_MODEL and friends)
+        from moderator.llm import build_policy
+    except ImportError:
+        return RulePolicy
+    return build_policy
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    asr: ASREngine
+    tts: TTSEngine
+    make_policy: Callable[[], Policy] = field(default_factory=default_policy_factory)
+    active_sessions: int = 0
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store(settings.db_url)
+        asr = WhisperEngine(
+            model_path=settings.asr_model_path,
+            compute_type=settings.asr_compute_type,
+            beam_size=settings.asr_beam_size,
+            workers=settings.asr_workers,
+            cpu_threads=settings.asr_cpu_threads,
+            language=settings.asr_language,
+        )
+        tts = EspeakTTS(voice=settings.tts_voice, rate=settings.tts_rate)
+        log.info("services ready: model %s, database %s", asr.model_path, settings.db_url)
+        return cls(settings=settings, store=store, asr=asr, tts=tts)
+
+    @property
+    def audio_dir(self):
+        return self.settings.data_dir / "audio"
+
+    def close(self) -> None:
+        self.tts.close()
+        self.asr.close()

@@ -1,0 +1,176 @@
+"""Persistence: studies, links, interviews and turns, through SQLAlchemy.
+
+SQLite under the data directory by default; any SQLAlchemy URL (PostgreSQL)
+through DATABASE_URL. Every method is one short transaction, so a turn is
+committed the moment it exists. The methods block; the session loop calls them
+from a worker thread.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, create_engine, event, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Study(Base):
+    __tablename__ = "studies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    guide_yaml: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Link(Base):
+    __tablename__ = "links"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Interview(Base):
+    __tablename__ = "interviews"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
+    study_id: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("links.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20), default="browser")
+    # in_progress, completed, declined, interrupted, failed
+    status: Mapped[str] = mapped_column(String(20), default="in_progress")
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    audio_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    started_at: Mapped[datetime] = mapped_column(default=_now)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class TurnRecord(Base):
+    __tablename__ = "turns"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interview_id: Mapped[str] = mapped_column(ForeignKey("interviews.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[str] = mapped_column(String(20))  # moderator | respondent
+    kind: Mapped[str | None] = mapped_column(String(20), nullable=True)  # ask, follow_up, confirm, end
+    question_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    start_s: Mapped[float] = mapped_column(Float)  # seconds from the start of the interview recording
+    end_s: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)  # ASR confidence, respondent turns
+    complete: Mapped[bool] = mapped_column(Boolean, default=True)  # False: cut off by a hang-up
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(18)  # 144 random bits: not guessable, safe in a URL path
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+        Base.metadata.create_all(self.engine)
+
+    def ping(self) -> bool:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return True
+
+    # studies and links
+    def create_study(self, name: str, guide_yaml: str) -> int:
+        with Session(self.engine) as s, s.begin():
+            study = Study(name=name, guide_yaml=guide_yaml)
+            s.add(study)
+            s.flush()
+            return study.id
+
+    def get_study(self, study_id: int) -> Study | None:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return s.get(Study, study_id)
+
+    def list_studies(self) -> list[Study]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return list(s.scalars(select(Study).order_by(Study.id)))
+
+    def create_link(self, study_id: int, context: dict[str, Any] | None = None, label: str = "") -> str:
+        with Session(self.engine) as s, s.begin():
+            link = Link(study_id=study_id, token=new_token(), context=context or {}, label=label)
+            s.add(link)
+            return link.token
+
+    def first_link_token(self, study_id: int) -> str | None:
+        with Session(self.engine) as s:
+            return s.scalars(select(Link.token).where(Link.study_id == study_id).order_by(Link.id)).first()
+
+    def get_link(self, token: str) -> Link | None:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return s.scalars(select(Link).where(Link.token == token)).first()
+
+    # interviews and turns
+    def start_interview(self, link: Link, channel: str, audio_dir: Path) -> Interview:
+        with Session(self.engine, expire_on_commit=False) as s, s.begin():
+            interview = Interview(study_id=link.study_id, link_id=link.id, channel=channel, context=link.context)
+            s.add(interview)
+            s.flush()
+            interview.audio_path = str(audio_dir / f"{interview.id}.wav")
+            return interview
+
+    def add_turn(self, interview_id: str, **fields: Any) -> int:
+        with Session(self.engine) as s, s.begin():
+            seq = len(s.scalars(select(TurnRecord.id).where(TurnRecord.interview_id == interview_id)).all())
+            turn = TurnRecord(interview_id=interview_id, seq=seq, **fields)
+            s.add(turn)
+            s.flush()
+            return turn.id
+
+    def finish_interview(self, interview_id: str, status: str, duration_s: float) -> None:
+        with Session(self.engine) as s, s.begin():
+            interview = s.get(Interview, interview_id)
+            if interview is not None:
+                interview.status = status
+                interview.duration_s = duration_s
+                interview.ended_at = _now()
+
+    def get_interview(self, interview_id: str) -> Interview | None:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return s.get(Interview, interview_id)
+
+    def list_interviews(self, study_id: int | None = None) -> list[Interview]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            query = select(Interview).order_by(Interview.started_at)
+            if study_id is not None:
+                query = query.where(Interview.study_id == study_id)
+            return list(s.scalars(query))
+
+    def turns(self, interview_id: str) -> list[TurnRecord]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            query = select(TurnRecord).where(TurnRecord.interview_id == interview_id).order_by(TurnRecord.seq)
+            return list(s.scalars(query))
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # WAL lets the researcher API read while calls write; NORMAL sync is durable across app crashes.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
