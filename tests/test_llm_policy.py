@@ -14,7 +14,6 @@ import time
 
 import openai
 import pytest
-from fake_llm_server import FakeLLMServer
 
 from moderator.guide import bundled_guide
 from moderator.llm import (
@@ -28,6 +27,7 @@ from moderator.llm import (
 )
 from moderator.policy import Action, ActionKind, InterviewState, Turn
 from moderator.rules import DECLINED, RulePolicy
+from tests.fake_llm_server import FakeLLMServer
 
 DEADLINE = 1.5
 MARGIN = 0.5  # scheduling slack on a loaded CI machine
