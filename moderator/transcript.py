@@ -25,6 +25,17 @@ class TranscriptTurn(BaseModel):
     complete: bool = True
 
 
+class StructuredAnswer(BaseModel):
+    """The current answer to one guide question, as the moderator's ledger resolved it."""
+
+    question_id: str
+    type: str  # a QuestionType value
+    value: Any = None  # number, option, list of options, bool, text; None when unclear
+    confident: bool = False
+    other_text: str | None = None
+    raw: str = ""  # the respondent's words this came from
+
+
 class TranscriptDoc(BaseModel):
     interview_id: str
     study_id: int
@@ -36,6 +47,7 @@ class TranscriptDoc(BaseModel):
     duration_s: float = 0.0
     context: dict[str, Any] = Field(default_factory=dict)
     turns: list[TranscriptTurn] = Field(default_factory=list)
+    answers: dict[str, StructuredAnswer] = Field(default_factory=dict)  # by guide question id
 
 
 def clock(seconds: float) -> str:
