@@ -32,7 +32,7 @@ async def test_identical_prompts_come_from_the_cache(tts):
 
 def test_what_is_spoken_is_what_was_asked(tts, asr):
     audio = tts.synthesize_sync("If this problem were solved, how would you measure success?")
-    assert not keywords_in(asr.transcribe_sync(audio).text, ["problem", "solved", "measure success"])
+    assert not keywords_in(asr.transcribe_sync(audio).text, ["problem", "solved", "success"])
 
 
 def test_a_dead_worker_is_replaced():

@@ -140,8 +140,8 @@ class InterviewSession:
             log.warning("TTS failed for %r: %s", action.text, exc)
             await self._send(ErrorEvent(code="tts_failed", message="could not speak this question; showing text"))
             audio = np.zeros(0, dtype=np.float32)
-        if len(audio):
-            await self._sending(self.transport.send_audio(seq, audio))
+        # Sent even when empty: every question ends with audio_end, the client's cue to listen.
+        await self._sending(self.transport.send_audio(seq, audio))
         start = self.tape.append(audio)
         end = self.tape.position_s
         self.tape.flush()

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import multiprocessing as mp
 import os
+import sys
 import tempfile
 import time
 from collections import OrderedDict
@@ -62,10 +63,11 @@ def _wait_for_wav(path: str, deadline: float):
 def _worker_main(conn, voice: str | None, rate: int) -> None:
     """Runs in the TTS process: one engine, one request at a time."""
     import contextlib
+    import signal
 
     import pyttsx3
-    import soxr
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it closes us in order
     # The espeak driver prints a line per saved file; keep the service log clean.
     devnull = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
     os.dup2(devnull.fileno(), 1)  # the driver also prints from C and other threads
@@ -87,24 +89,58 @@ def _worker_main(conn, voice: str | None, rate: int) -> None:
             return
         rid, text = request
         path = os.path.join(workdir, f"{rid}.wav")
-        try:
-            finished.clear()
-            with contextlib.redirect_stdout(devnull):
-                engine.save_to_file(text, path)
-                engine.runAndWait()
-            deadline = time.monotonic() + 10
-            while not finished and time.monotonic() < deadline:
-                time.sleep(0.002)
-            if not finished or not finished[-1]:
-                raise RuntimeError("espeak-ng did not finish the utterance")
-            audio, file_rate = _wait_for_wav(path, deadline)
-            audio = soxr.resample(audio, file_rate, MODEL_RATE).astype(np.float32)
-            conn.send((rid, audio))
-        except Exception as exc:  # report, keep serving
-            conn.send((rid, f"{type(exc).__name__}: {exc}"))
-        finally:
-            if os.path.exists(path):
-                os.remove(path)
+        error = "no attempt"
+        for _attempt in range(ATTEMPTS):
+            try:
+                audio = _speak_once(engine, finished, text, path, devnull)
+                conn.send((rid, audio))
+                break
+            except Exception as exc:  # espeak dropped this one; settle and try again
+                error = f"{type(exc).__name__}: {exc}"
+                print(f"tts worker: attempt failed, retrying: {error}", file=sys.stderr, flush=True)
+                _settle(engine)
+            finally:
+                if os.path.exists(path):
+                    os.remove(path)
+        else:
+            conn.send((rid, error))
+
+
+ATTEMPTS = 3
+
+
+def _speak_once(engine, finished: list[bool], text: str, path: str, devnull) -> np.ndarray:
+    import contextlib
+
+    import soxr
+
+    finished.clear()
+    with contextlib.redirect_stdout(devnull):
+        engine.save_to_file(text, path)
+        engine.runAndWait()  # may return while espeak-ng is still synthesising on its own thread
+    deadline = time.monotonic() + 10
+    while not finished and time.monotonic() < deadline:
+        time.sleep(0.002)
+    if not finished or not finished[-1]:
+        raise RuntimeError(f"espeak-ng did not finish the utterance ({finished})")
+    audio, file_rate = _wait_for_wav(path, deadline)
+    return soxr.resample(audio, file_rate, MODEL_RATE).astype(np.float32)
+
+
+def _settle(engine) -> None:
+    """After a dropped utterance: wait until espeak-ng is idle and clear the driver's stop flag.
+
+    pyttsx3's loop can cancel an utterance when its end-of-loop command meets espeak still busy
+    with the previous one; the flag it leaves behind would cancel the retry too.
+    """
+    from pyttsx3.drivers import _espeak
+
+    deadline = time.monotonic() + 2
+    while _espeak.IsPlaying() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+    if driver is not None and hasattr(driver, "_stopping"):
+        driver._stopping = False
 
 
 class EspeakTTS:

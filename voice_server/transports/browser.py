@@ -96,7 +96,7 @@ class BrowserTransport:
             AudioStart(seq=seq, encoding=fmt.encoding, sample_rate=fmt.sample_rate, channels=fmt.channels,
                        duration_s=duration)
         )
-        payload = encode_outbound(audio, fmt)
+        payload = encode_outbound(audio, fmt) if len(audio) else b""
         step = int(FRAME_S * fmt.sample_rate) * fmt.frame_bytes
         frames = 0
         for i in range(0, len(payload), step):
