@@ -23,6 +23,7 @@ class TranscriptTurn(BaseModel):
     end_s: float
     confidence: float | None = None
     complete: bool = True
+    mode: Literal["voice", "text"] = "voice"  # text: typed by the respondent in text mode
 
 
 class StructuredAnswer(BaseModel):
