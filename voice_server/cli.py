@@ -54,7 +54,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     token = seed_demo(settings)
     print(f"Server: {settings.base_url}", flush=True)
     print(f"Respondent link: {settings.base_url}/i/{token}", flush=True)
-    print(f"Try it: voice-interview call {settings.base_url}/i/{token} --answers audio_fixtures/*.wav", flush=True)
+    answers = " ".join(str(p.relative_to(REPO_ROOT)) for p in fixture_answers()) if FIXTURES.is_dir() else "A.wav ..."
+    print(f"Try it: {Path(sys.executable).parent / 'voice-interview'} call {settings.base_url}/i/{token} "
+          f"--answers {answers} --speed 4", flush=True)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", ws_max_size=1 << 22)
     return 0
 

@@ -92,13 +92,13 @@ def _worker_main(conn, voice: str | None, rate: int) -> None:
         error = "no attempt"
         for _attempt in range(ATTEMPTS):
             try:
-                audio = _speak_once(engine, finished, text, path, devnull)
+                _settle(engine)
+                audio = _speak_once(engine, finished, text, path, devnull, rate)
                 conn.send((rid, audio))
                 break
             except Exception as exc:  # espeak dropped this one; settle and try again
                 error = f"{type(exc).__name__}: {exc}"
                 print(f"tts worker: attempt failed, retrying: {error}", file=sys.stderr, flush=True)
-                _settle(engine)
             finally:
                 if os.path.exists(path):
                     os.remove(path)
@@ -109,7 +109,7 @@ def _worker_main(conn, voice: str | None, rate: int) -> None:
 ATTEMPTS = 3
 
 
-def _speak_once(engine, finished: list[bool], text: str, path: str, devnull) -> np.ndarray:
+def _speak_once(engine, finished: list[bool], text: str, path: str, devnull, rate: int) -> np.ndarray:
     import contextlib
 
     import soxr
@@ -121,17 +121,22 @@ def _speak_once(engine, finished: list[bool], text: str, path: str, devnull) -> 
     deadline = time.monotonic() + 10
     while not finished and time.monotonic() < deadline:
         time.sleep(0.002)
-    if not finished or not finished[-1]:
+    if not finished or not all(finished):
+        # A cancelled utterance can still be written out, cut short, and reported finished as well.
         raise RuntimeError(f"espeak-ng did not finish the utterance ({finished})")
     audio, file_rate = _wait_for_wav(path, deadline)
+    words = len(text.split())
+    if len(audio) / file_rate < 0.4 * words * 60 / rate:
+        raise RuntimeError(f"espeak-ng wrote {len(audio) / file_rate:.1f} s for {words} words: cut short")
     return soxr.resample(audio, file_rate, MODEL_RATE).astype(np.float32)
 
 
 def _settle(engine) -> None:
-    """After a dropped utterance: wait until espeak-ng is idle and clear the driver's stop flag.
+    """Before each utterance: wait until espeak-ng is idle and clear the driver's stop flag.
 
-    pyttsx3's loop can cancel an utterance when its end-of-loop command meets espeak still busy
-    with the previous one; the flag it leaves behind would cancel the retry too.
+    pyttsx3's runAndWait() queues an end-of-loop command that calls stop(); if espeak still reports
+    the previous utterance as playing, stop() sets a flag that cancels the *next* utterance midway,
+    which can then be written out cut short.
     """
     from pyttsx3.drivers import _espeak
 
