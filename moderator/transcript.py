@@ -1,4 +1,4 @@
-"""Transcript documents and their plain exports (JSON, TXT).
+"""Transcript documents and their exports: JSON, TXT, CSV, WebVTT and SRT.
 
 Pure data: the voice server fills a `TranscriptDoc` from storage, and every
 exporter here (and the report generator later) reads only this model.
@@ -6,6 +6,8 @@ exporter here (and the report generator later) reads only this model.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime
 from typing import Any, Literal
 
@@ -74,3 +76,66 @@ def to_txt(doc: TranscriptDoc) -> str:
 
 def to_json(doc: TranscriptDoc) -> str:
     return doc.model_dump_json(indent=2)
+
+
+# -- timed exports: CSV (one row per turn), WebVTT and SRT (times from the recording) ---------------
+
+CSV_COLUMNS = [
+    "interview_id", "turn_id", "seq", "speaker", "kind", "question_id", "start_s", "end_s", "start", "end",
+    "confidence", "complete", "mode", "text",
+]
+
+
+def transcript_to_csv(doc: TranscriptDoc) -> str:
+    """One row per turn, with a header; RFC 4180 quoting, so commas, quotes and newlines in text survive."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for turn in doc.turns:
+        writer.writerow([
+            doc.interview_id, turn.id, turn.seq, turn.speaker, turn.kind or "", turn.question_id or "",
+            f"{turn.start_s:.3f}", f"{turn.end_s:.3f}", clock(turn.start_s), clock(turn.end_s),
+            "" if turn.confidence is None else f"{turn.confidence:.4f}", "true" if turn.complete else "false",
+            turn.mode, turn.text,
+        ])
+    return out.getvalue()
+
+
+def _timestamp(seconds: float, separator: str) -> str:
+    millis = max(0, round(seconds * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def _cues(doc: TranscriptDoc) -> list[tuple[float, float, str, str]]:
+    """(start, end, speaker label, one-line text) per turn with words, in time order; end > start always."""
+    cues = []
+    for turn in sorted(doc.turns, key=lambda t: (t.start_s, t.seq)):
+        text = " ".join(turn.text.split())
+        if not text:
+            continue
+        start = max(0.0, turn.start_s)
+        end = max(turn.end_s, start + 0.001)
+        who = "Moderator" if turn.speaker == "moderator" else "Respondent"
+        cues.append((start, end, who, text))
+    return cues
+
+
+def transcript_to_vtt(doc: TranscriptDoc) -> str:
+    """WebVTT with one cue per turn; the speaker as a voice span (<v Respondent>)."""
+    lines = ["WEBVTT", "", f"NOTE Interview {doc.interview_id} - {' '.join(doc.study.split())}".replace("-->", "->"),
+             ""]
+    for n, (start, end, who, text) in enumerate(_cues(doc), start=1):
+        safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        lines += [str(n), f"{_timestamp(start, '.')} --> {_timestamp(end, '.')}", f"<v {who}>{safe}", ""]
+    return "\n".join(lines)
+
+
+def transcript_to_srt(doc: TranscriptDoc) -> str:
+    """SubRip with one numbered cue per turn, the speaker as a "Respondent:" prefix."""
+    blocks = []
+    for n, (start, end, who, text) in enumerate(_cues(doc), start=1):
+        blocks.append(f"{n}\n{_timestamp(start, ',')} --> {_timestamp(end, ',')}\n{who}: {text}\n")
+    return "\n".join(blocks)

@@ -184,3 +184,26 @@ async def test_client_end_message_closes_cleanly(live_server):
         assert ws.close_code == 1000
     interview = await wait_for_status(live_server.store, heard_interview(peer))
     assert interview.status == "interrupted"
+
+
+async def test_a_voice_failure_still_asks_the_question_as_text(live_server):
+    from voice_server.tts import EspeakTTS
+
+    impatient = EspeakTTS(timeout_s=1e-6)  # a real worker that can never answer in time
+    shared, live_server.services.tts = live_server.services.tts, impatient
+    try:
+        async with websockets.connect(live_server.socket()) as ws:
+            peer = Peer(ws)
+            await ws.send(json.dumps(START))
+            await peer.next_event("ready")
+            question = await peer.next_event("question")
+            assert question["id"] == "consent"
+            assert (await peer.next_event("error"))["code"] == "tts_failed"
+            end = await peer.next_event("audio_end")
+            assert (end["frames"], end["duration_s"]) == (0, 0)
+            await ws.send(json.dumps({"type": "text", "text": "Yes, that is fine."}))
+            await peer.next_event("transcript")
+            assert (await peer.next_event("question"))["id"] == "role"
+    finally:
+        live_server.services.tts = shared
+        impatient.close()

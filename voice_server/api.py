@@ -45,10 +45,11 @@ def transcript_doc(store: Store, interview_id: str) -> TranscriptDoc | None:
         turns=[
             TranscriptTurn(
                 id=t.id, seq=t.seq, speaker=t.speaker, kind=t.kind, question_id=t.question_id, text=t.text,
-                start_s=t.start_s, end_s=t.end_s, confidence=t.confidence, complete=t.complete,
+                start_s=t.start_s, end_s=t.end_s, confidence=t.confidence, complete=t.complete, mode=t.mode,
             )
             for t in store.turns(interview_id)
         ],
+        answers=store.answers(interview_id),
     )
 
 

@@ -7,14 +7,15 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, WebSocket
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from moderator.guide import GuideError, parse_guide
-from voice_server import api
+from voice_server import admin_api, api, pages
 from voice_server.config import Settings
 from voice_server.protocol import ErrorEvent
 from voice_server.services import Services
 from voice_server.session import InterviewSession
+from voice_server.storage import Store
 from voice_server.transports.base import ProtocolError
 from voice_server.transports.browser import BrowserTransport
 
@@ -22,6 +23,13 @@ log = logging.getLogger(__name__)
 
 # Close codes: 1008 (policy violation) for a bad start or an unknown link, as RFC 6455 suggests.
 CLOSE_POLICY = 1008
+# What a respondent is told when a researcher's link limits stop a call (error code link_<state>).
+LINK_REFUSALS = {
+    "paused": "this interview link is paused for now; please try again later",
+    "revoked": "this interview link has been withdrawn by the research team",
+    "expired": "this interview link has expired",
+    "used_up": "this interview link has already been used",
+}
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -39,6 +47,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app = FastAPI(title="Voice interview service", version="0.1.0", lifespan=lifespan)
     app.state.services = services
     app.include_router(api.router)
+    app.include_router(admin_api.router)
+    pages.install(app)  # the call page at /i/{token}, the dashboard at /admin, their static files
 
     @app.get("/health")
     async def health() -> JSONResponse:
@@ -55,15 +65,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         body = {"status": "ok" if ok else "degraded", **checks, "active_sessions": svc.active_sessions if svc else 0}
         return JSONResponse(body, status_code=200 if ok else 503)
 
-    @app.get("/i/{token}", response_class=HTMLResponse)
-    async def respondent_page(token: str) -> str:
-        # The browser call page arrives with the call-page issue; until then the link says how to join.
-        return (
-            "<!doctype html><meta charset=utf-8><title>Interview</title>"
-            "<p>This is an interview link. The browser call page is not built yet; "
-            "join with <code>voice-interview call URL</code> or the websocket protocol in docs/protocol.md.</p>"
-        )
-
     @app.websocket("/ws/interview/{token}")
     async def interview_socket(ws: WebSocket, token: str) -> None:
         svc: Services = app.state.services
@@ -71,8 +72,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         transport = BrowserTransport(ws)
         link = await asyncio.to_thread(svc.store.get_link, token)
         study = await asyncio.to_thread(svc.store.get_study, link.study_id) if link else None
-        if link is None or link.status != "active" or study is None:
-            await _reject(transport, "unknown_link", "this interview link does not exist or is no longer active")
+        if link is None or study is None:
+            await _reject(transport, "unknown_link", "this interview link does not exist")
+            return
+        state = Store.link_state(link)
+        if state in ("paused", "revoked", "expired"):  # a used-up link may still resume; checked after start
+            await _reject(transport, f"link_{state}", LINK_REFUSALS[state])
             return
         try:
             guide = parse_guide(study.guide_yaml, source=f"study {study.id}")
@@ -81,13 +86,26 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             await _reject(transport, "study_unavailable", "this study cannot run right now")
             return
         try:
-            await transport.handshake()
+            start = await transport.handshake()
         except ProtocolError as exc:
             await _reject(transport, exc.code, exc.message)
             return
+        resume = None
+        if start.resume:
+            resume = await asyncio.to_thread(svc.store.get_interview, start.resume)
+            if resume is None or resume.link_id != link.id or resume.status in ("completed", "declined"):
+                await _reject(transport, "cannot_resume", "that interview is over or does not belong to this link")
+                return
+            old = svc.sessions.get(resume.id)
+            if old is not None:  # the old connection may not have noticed the drop yet
+                old.supersede()
+                await asyncio.wait_for(old.done.wait(), 30)
+        elif not await asyncio.to_thread(svc.store.claim_link_use, link.id):  # counts a new interview
+            await _reject(transport, "link_used_up", LINK_REFUSALS["used_up"])
+            return
         svc.active_sessions += 1
         try:
-            await InterviewSession(svc, transport, link, guide, study.name).run()
+            await InterviewSession(svc, transport, link, guide, study.name).run(resume=resume)
         finally:
             svc.active_sessions -= 1
 

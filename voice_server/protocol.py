@@ -23,6 +23,7 @@ class StartMessage(_Msg):
     sample_rate: int
     channels: int = 1
     client: str = ""  # free-form client name, for logs
+    resume: str | None = None  # an interview id from an earlier `ready`: continue that interview
 
 
 class PlaybackDone(_Msg):
@@ -32,13 +33,20 @@ class PlaybackDone(_Msg):
     seq: int | None = None
 
 
+class TextAnswer(_Msg):
+    """The respondent typed instead of speaking (text mode); the text is their turn."""
+
+    type: Literal["text"]
+    text: str = Field(max_length=5000)
+
+
 class EndMessage(_Msg):
     """The respondent hung up on purpose."""
 
     type: Literal["end"]
 
 
-ClientMessage = Annotated[StartMessage | PlaybackDone | EndMessage, Field(discriminator="type")]
+ClientMessage = Annotated[StartMessage | PlaybackDone | TextAnswer | EndMessage, Field(discriminator="type")]
 client_message = TypeAdapter(ClientMessage)
 
 
@@ -50,6 +58,7 @@ class Ready(_Msg):
     encoding: str
     sample_rate: int
     channels: int
+    resumed: bool = False  # True when this connection continues an earlier one
 
 
 class QuestionEvent(_Msg):
@@ -58,6 +67,7 @@ class QuestionEvent(_Msg):
     id: str | None  # the guide question id
     kind: str  # ask, follow_up, confirm, end
     text: str
+    repeat: bool = False  # asked before a reconnect and still unanswered: not a new turn
 
 
 class AudioStart(_Msg):
@@ -89,6 +99,7 @@ class TranscriptEvent(_Msg):
     start_s: float
     end_s: float
     confidence: float
+    mode: Literal["voice", "text"] = "voice"
 
 
 class Ended(_Msg):

@@ -20,12 +20,19 @@ _FLUSH_SAMPLES = MODEL_RATE  # write at least every second of audio
 
 
 class WavTape:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, resume: bool = False) -> None:
+        """A new recording, or with resume=True the existing one continued (a reconnect)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "wb")  # noqa: SIM115 - closed in close()
-        self._file.write(_header(0))
-        self._written = 0
+        if resume and self.path.is_file() and self.path.stat().st_size >= 44:
+            self._file = open(self.path, "r+b")  # noqa: SIM115 - closed in close()
+            # Trust the file length over the header: a crash can leave the header behind the data.
+            self._written = (self.path.stat().st_size - 44) // 2
+            self._file.truncate(44 + self._written * 2)
+        else:
+            self._file = open(self.path, "wb")  # noqa: SIM115 - closed in close()
+            self._file.write(_header(0))
+            self._written = 0
         self._pending: list[np.ndarray] = []
         self._pending_len = 0
 

@@ -33,6 +33,8 @@ class Services:
     tts: TTSEngine
     make_policy: Callable[[], Policy] = field(default_factory=default_policy_factory)
     active_sessions: int = 0
+    # Interviews with a live connection in this process, by id; a reconnect takes over from the old one.
+    sessions: dict = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings) -> Services:

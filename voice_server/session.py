@@ -18,12 +18,13 @@ import time
 import numpy as np
 
 from moderator.guide import Guide
+from moderator.ledger import structured_answers
 from moderator.policy import Action, ActionKind, InterviewState, Turn
 from voice_server.protocol import Ended, ErrorEvent, QuestionEvent, Ready, StateEvent, TranscriptEvent
 from voice_server.recording import WavTape
 from voice_server.services import Services
-from voice_server.storage import Link
-from voice_server.transports.base import AudioIn, BadInput, Hangup, Inbound, PlaybackFinished, Transport
+from voice_server.storage import Interview, Link, TurnRecord
+from voice_server.transports.base import AudioIn, BadInput, Hangup, Inbound, PlaybackFinished, TextIn, Transport
 from voice_server.tts import TTSError
 from voice_server.vad import Turn as SpeechTurn
 from voice_server.vad import TurnConfig, TurnDetector
@@ -55,15 +56,25 @@ class InterviewSession:
         self._inbox: asyncio.Queue[Inbound] = asyncio.Queue()
         self._seq = 0
         self._bad_inputs = 0
+        self.done = asyncio.Event()
 
-    async def run(self) -> str:
-        """Run the whole interview; returns its final status."""
+    def supersede(self) -> None:
+        """A reconnect took this interview over: end this connection's loop, keeping what it has."""
+        self._inbox.put_nowait(Hangup("superseded"))
+
+    async def run(self, resume: Interview | None = None) -> str:
+        """Run the whole interview, or continue `resume` after a reconnect; returns its final status."""
         store = self.services.store
-        interview = await asyncio.to_thread(
-            store.start_interview, self.link, self.transport.channel, self.services.audio_dir
-        )
+        if resume is None:
+            interview = await asyncio.to_thread(
+                store.start_interview, self.link, self.transport.channel, self.services.audio_dir
+            )
+        else:
+            interview = await asyncio.to_thread(store.reopen_interview, resume.id)
+            self._restore(await asyncio.to_thread(store.turns, resume.id))
         self.interview_id = interview.id
-        self.tape = WavTape(interview.audio_path)
+        self.services.sessions[interview.id] = self
+        self.tape = WavTape(interview.audio_path, resume=resume is not None)
         status = "interrupted"
         reader = asyncio.create_task(self._read(), name=f"read-{interview.id}")
         try:
@@ -75,8 +86,13 @@ class InterviewSession:
                     encoding=fmt.encoding if fmt else "pcm_s16le",
                     sample_rate=fmt.sample_rate if fmt else 16000,
                     channels=fmt.channels if fmt else 1,
+                    resumed=resume is not None,
                 )
             )
+            pending = self._unanswered()
+            if pending is not None:  # asked before the drop, never answered: ask again, not as a new turn
+                seq, duration = await self._speak(pending, repeat=True)
+                await self._listen(seq, duration, pending.question_id)
             while True:
                 self.state.elapsed_s = self.tape.position_s
                 action = await self.policy.next_action(self.state)
@@ -100,7 +116,26 @@ class InterviewSession:
             if status in ("completed", "declined"):  # sent after the final commit: `ended` means all is stored
                 await self._try_send(Ended(interview_id=interview.id, status=status))
             await self.transport.close(1000, status)
+            if self.services.sessions.get(interview.id) is self:
+                del self.services.sessions[interview.id]
+            self.done.set()
         return status
+
+    def _restore(self, records: list[TurnRecord]) -> None:
+        for r in records:
+            self.state.turns.append(
+                Turn(speaker=r.speaker, text=r.text, question_id=r.question_id,
+                     kind=ActionKind(r.kind) if r.kind else None, start_s=r.start_s, end_s=r.end_s)
+            )
+        self._seq = sum(1 for r in records if r.speaker == "moderator")
+
+    def _unanswered(self) -> Action | None:
+        if not self.state.turns or self.state.turns[-1].speaker != "moderator":
+            return None
+        last = self.state.turns[-1]
+        if last.kind == ActionKind.end:
+            return None
+        return Action(kind=last.kind or ActionKind.ask, text=last.text, question_id=last.question_id)
 
     # inbound
     async def _read(self) -> None:
@@ -128,31 +163,36 @@ class InterviewSession:
                 raise CallEnded(f"bad input: {item.code}")
 
     # speaking
-    async def _speak(self, action: Action) -> tuple[int, float]:
+    async def _speak(self, action: Action, repeat: bool = False) -> tuple[int, float]:
+        """Say one action: stored first, then sent, so a question the client saw is always in the transcript."""
         self._seq += 1
         seq = self._seq
         await self._send(StateEvent(state="speaking"))
-        await self._send(QuestionEvent(seq=seq, id=action.question_id, kind=action.kind.value, text=action.text))
+        tts_failed = False
         try:
             audio = await self.services.tts.synthesize(action.text)
         except TTSError as exc:
             # The question still reaches the client as text; an interview must not stop on a voice failure.
             log.warning("TTS failed for %r: %s", action.text, exc)
-            await self._send(ErrorEvent(code="tts_failed", message="could not speak this question; showing text"))
-            audio = np.zeros(0, dtype=np.float32)
-        # Sent even when empty: every question ends with audio_end, the client's cue to listen.
-        await self._sending(self.transport.send_audio(seq, audio))
+            audio, tts_failed = np.zeros(0, dtype=np.float32), True
         start = self.tape.append(audio)
         end = self.tape.position_s
         self.tape.flush()
-        self.state.turns.append(
-            Turn(speaker="moderator", text=action.text, question_id=action.question_id, kind=action.kind,
-                 start_s=start, end_s=end)
-        )
-        await asyncio.to_thread(
-            self.services.store.add_turn, self.interview_id, speaker="moderator", kind=action.kind.value,
-            question_id=action.question_id, text=action.text, start_s=start, end_s=end,
-        )
+        if not repeat:
+            self.state.turns.append(
+                Turn(speaker="moderator", text=action.text, question_id=action.question_id, kind=action.kind,
+                     start_s=start, end_s=end)
+            )
+            await asyncio.to_thread(
+                self.services.store.add_turn, self.interview_id, speaker="moderator", kind=action.kind.value,
+                question_id=action.question_id, text=action.text, start_s=start, end_s=end,
+            )
+        await self._send(QuestionEvent(seq=seq, id=action.question_id, kind=action.kind.value, text=action.text,
+                                       repeat=repeat))
+        if tts_failed:
+            await self._send(ErrorEvent(code="tts_failed", message="could not speak this question; showing text"))
+        # Sent even when empty: every question ends with audio_end, the client's cue to listen.
+        await self._sending(self.transport.send_audio(seq, audio))
         return seq, len(audio) / 16000
 
     # listening
@@ -178,9 +218,48 @@ class InterviewSession:
                     if await self._store_answer(speech, question_id):
                         return
                 continue
+            if isinstance(item, TextIn):
+                if await self._store_text(item.text, question_id):
+                    return
+                continue
             if isinstance(item, PlaybackFinished):
                 continue  # an old prompt's acknowledgement
             await self._handle_control(item)
+
+    async def _store_text(self, text: str, question_id: str | None) -> bool:
+        """A typed answer: stored like a spoken one, marked as typed, with no audio behind it."""
+        text = " ".join(text.split())
+        if not text:
+            await self._try_send(ErrorEvent(code="bad_message", message="empty text answer"))
+            return False
+        at = self.tape.position_s
+        await self._commit_respondent_turn(text, question_id, at, at, confidence=1.0, complete=True, mode="text")
+        return True
+
+    async def _commit_respondent_turn(self, text: str, question_id: str | None, start_s: float, end_s: float,
+                                      confidence: float, complete: bool, mode: str) -> None:
+        self.tape.flush()
+        start_s, end_s = round(start_s, 3), round(end_s, 3)
+        turn_id = await asyncio.to_thread(
+            self.services.store.add_turn, self.interview_id, speaker="respondent", question_id=question_id,
+            text=text, start_s=start_s, end_s=end_s, confidence=confidence, complete=complete, mode=mode,
+        )
+        self.state.turns.append(
+            Turn(speaker="respondent", text=text, question_id=question_id, start_s=start_s, end_s=end_s)
+        )
+        await self._save_answers()
+        await self._try_send(
+            TranscriptEvent(turn_id=turn_id, question_id=question_id, text=text, start_s=start_s, end_s=end_s,
+                            confidence=confidence, mode=mode)
+        )
+
+    async def _save_answers(self) -> None:
+        """Keep the structured answers the moderator's ledger resolves so far, next to the turns."""
+        try:
+            answers = {qid: a.model_dump(mode="json") for qid, a in structured_answers(self.state).items()}
+            await asyncio.to_thread(self.services.store.save_answers, self.interview_id, answers)
+        except Exception:  # the turn itself is stored; a parse problem must not end the call
+            log.exception("could not update structured answers of interview %s", self.interview_id)
 
     async def _store_answer(self, speech: SpeechTurn, question_id: str | None) -> bool:
         await self._try_send(StateEvent(state="thinking"))
@@ -195,21 +274,8 @@ class InterviewSession:
         if not result.text:
             await self._try_send(StateEvent(state="listening"))
             return False  # noise, a cough: not a turn
-        self.tape.flush()
-        turn_id = await asyncio.to_thread(
-            self.services.store.add_turn, self.interview_id, speaker="respondent", question_id=question_id,
-            text=result.text, start_s=round(speech.start_s, 3), end_s=round(speech.end_s, 3),
-            confidence=result.confidence, complete=speech.complete,
-        )
-        self.state.turns.append(
-            Turn(speaker="respondent", text=result.text, question_id=question_id, start_s=speech.start_s,
-                 end_s=speech.end_s)
-        )
-        await self._try_send(
-            TranscriptEvent(turn_id=turn_id, question_id=question_id, text=result.text,
-                            start_s=round(speech.start_s, 3), end_s=round(speech.end_s, 3),
-                            confidence=result.confidence)
-        )
+        await self._commit_respondent_turn(result.text, question_id, speech.start_s, speech.end_s,
+                                           confidence=result.confidence, complete=speech.complete, mode="voice")
         return True
 
     async def _keep_partial_turn(self) -> None:

@@ -20,6 +20,11 @@ class AudioIn:
 
 
 @dataclass
+class TextIn:
+    text: str  # a typed answer (text mode)
+
+
+@dataclass
 class PlaybackFinished:
     seq: int | None  # None: the carrier cannot say which prompt
 
@@ -36,7 +41,7 @@ class BadInput:
     fatal: bool = False
 
 
-Inbound = AudioIn | PlaybackFinished | Hangup | BadInput
+Inbound = AudioIn | TextIn | PlaybackFinished | Hangup | BadInput
 
 
 class ProtocolError(Exception):

@@ -14,8 +14,16 @@ from pydantic import BaseModel, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from voice_server.audio import AudioFormat, AudioFormatError, InboundAudio, encode_outbound
-from voice_server.protocol import AudioEnd, AudioStart, EndMessage, PlaybackDone, StartMessage, client_message
-from voice_server.transports.base import AudioIn, BadInput, Hangup, Inbound, PlaybackFinished, ProtocolError
+from voice_server.protocol import (
+    AudioEnd,
+    AudioStart,
+    EndMessage,
+    PlaybackDone,
+    StartMessage,
+    TextAnswer,
+    client_message,
+)
+from voice_server.transports.base import AudioIn, BadInput, Hangup, Inbound, PlaybackFinished, ProtocolError, TextIn
 
 FRAME_S = 0.1
 MAX_FRAME_BYTES = 1 << 20  # one frame is at most ~5 s of 48 kHz stereo; more is a client bug
@@ -84,6 +92,8 @@ class BrowserTransport:
             return PlaybackFinished(msg.seq)
         if isinstance(msg, EndMessage):
             return Hangup("client_end")
+        if isinstance(msg, TextAnswer):
+            return TextIn(msg.text)
         return BadInput("unexpected_message", "start was already received")
 
     async def send_event(self, event: BaseModel) -> None:

@@ -1,0 +1,131 @@
+"""Text mode, and reconnects that resume the same interview with nothing lost and nothing asked twice."""
+
+import asyncio
+import json
+
+import httpx
+import websockets
+
+from tests.conftest import fixture_audio, keywords_in
+from tests.test_bad_input import START, Peer, heard_interview, rejected, wait_for_status
+
+TYPED = [
+    "Yes, go ahead.",
+    "I lead operations at a staffing agency with about 300 people.",
+    "We failed an audit last spring and the board asked for a proper system.",
+    "We use spreadsheets and an old applicant tracking system; moving would take a quarter.",
+    "Recruiters retype the same data into three tools every day.",
+    "Time to fill a shift, which we want down by a third within six months.",
+    "No, that covers it.",
+]
+
+
+async def test_a_whole_interview_by_text(live_server):
+    async with websockets.connect(live_server.socket()) as ws:
+        peer = Peer(ws)
+        await ws.send(json.dumps(START))
+        await peer.next_event("ready")
+        for typed in TYPED:
+            await peer.question_played()
+            await ws.send(json.dumps({"type": "text", "text": typed}))
+            heard = await peer.next_event("transcript")
+            assert (heard["text"], heard["mode"]) == (typed, "text")
+        assert (await peer.next_event("question"))["kind"] == "end"
+        assert (await peer.next_event("ended"))["status"] == "completed"
+    interview_id = heard_interview(peer)
+    async with httpx.AsyncClient(base_url=live_server.base_url) as http:
+        doc = (await http.get(f"/api/interviews/{interview_id}/transcript")).json()
+    said = [t for t in doc["turns"] if t["speaker"] == "respondent"]
+    assert [t["text"] for t in said] == TYPED
+    assert all(t["mode"] == "text" for t in said)
+    assert doc["answers"]["consent"]["value"] is True  # the yes/no question's parsed value
+
+
+async def test_switching_between_voice_and_text(live_server):
+    async with websockets.connect(live_server.socket()) as ws:
+        peer = Peer(ws)
+        await ws.send(json.dumps(START))
+        await peer.next_event("ready")
+        await peer.question_played()
+        await ws.send(json.dumps({"type": "text", "text": "Yes, that is fine."}))
+        assert (await peer.next_event("transcript"))["mode"] == "text"
+        await peer.question_played()
+        await peer.speak(fixture_audio("role.wav"))
+        spoken = await peer.next_event("transcript")
+        assert spoken["mode"] == "voice" and "staffing" in spoken["text"].lower()
+        await ws.send(json.dumps({"type": "text", "text": "   "}))
+        assert (await peer.next_event("error"))["code"] == "bad_message"
+
+
+async def test_a_dropped_connection_resumes_where_it_was(live_server):
+    store = live_server.store
+    ws = await websockets.connect(live_server.socket())
+    peer = Peer(ws)
+    await ws.send(json.dumps(START))
+    await peer.next_event("ready")
+    await peer.question_played()
+    await peer.speak(fixture_audio("consent.wav"))
+    await peer.next_event("transcript")
+    role_q = await peer.question_played()
+    assert role_q["id"] == "role"
+    ws.transport.abort()  # the network drops
+    interview_id = heard_interview(peer)
+    await wait_for_status(store, interview_id)
+    before = store.get_interview(interview_id).duration_s
+
+    async with websockets.connect(live_server.socket()) as ws2:
+        again = Peer(ws2)
+        await ws2.send(json.dumps({**START, "resume": interview_id}))
+        ready = await again.next_event("ready")
+        assert ready["interview_id"] == interview_id and ready["resumed"] is True
+        repeated = await again.question_played()
+        assert (repeated["id"], repeated["repeat"]) == ("role", True)
+        await again.speak(fixture_audio("role.wav"))
+        heard = await again.next_event("transcript")
+        assert not keywords_in(heard["text"], ["staffing"])
+        assert heard["start_s"] > before  # the recording continued; the times did not restart
+        assert (await again.next_event("question"))["id"] == "trigger"
+
+    await wait_for_status(store, interview_id)
+    turns = store.turns(interview_id)
+    asked = [t.question_id for t in turns if t.speaker == "moderator"]
+    assert asked == ["consent", "role", "trigger"]  # nothing asked twice in the transcript
+    assert [t.question_id for t in turns if t.speaker == "respondent"] == ["consent", "role"]
+    assert [t.seq for t in turns] == list(range(len(turns)))
+
+
+async def test_a_reconnect_takes_over_a_connection_that_has_not_noticed_the_drop(live_server):
+    old = await websockets.connect(live_server.socket())
+    first = Peer(old)
+    await old.send(json.dumps(START))
+    await first.next_event("ready")
+    await first.question_played()
+    interview_id = heard_interview(first)
+    async with websockets.connect(live_server.socket()) as ws2:
+        again = Peer(ws2)
+        await ws2.send(json.dumps({**START, "resume": interview_id}))
+        assert (await again.next_event("ready"))["resumed"] is True
+        assert (await again.question_played())["id"] == "consent"
+        # The stale connection was closed by the server.
+        closed = False
+        try:
+            while True:
+                await asyncio.wait_for(first.next_event(), 10)
+        except websockets.ConnectionClosed:
+            closed = True
+        assert closed
+    await old.close()
+
+
+async def test_resume_is_refused_for_finished_or_foreign_interviews(live_server):
+    store = live_server.store
+    other_study = store.create_study("other", store.get_study(1).guide_yaml)
+    other_token = store.create_link(other_study)
+    async with websockets.connect(live_server.socket(other_token)) as ws:
+        peer = Peer(ws)
+        await ws.send(json.dumps(START))
+        foreign_id = (await peer.next_event("ready"))["interview_id"]
+    event, code = await rejected(live_server.socket(), json.dumps({**START, "resume": foreign_id}))
+    assert (event["code"], code) == ("cannot_resume", 1008)
+    event, code = await rejected(live_server.socket(), json.dumps({**START, "resume": "f" * 32}))
+    assert event["code"] == "cannot_resume"
