@@ -39,6 +39,22 @@ ANSWERS = [
     ("wrap_up", "No, nothing else. Thank you.", ["nothing else"]),
 ]
 
+# One answer per moderator turn of the structured guide (product_feedback_structured), with the value
+# the moderator's ledger must store for the question it answers (None: an open answer, not checked).
+STRUCTURED = [
+    ("pf_consent", "Yes, that is fine.", "consent", True),
+    ("pf_plan", "We are on the business plan.", "plan", "Business"),
+    ("pf_team_size", "About fifteen people use it.", "team_size", "6-20 people"),
+    ("pf_satisfaction", "I would give it an eight out of ten.", "satisfaction", 8),
+    ("pf_satisfaction_why", "It is fast, and the support team answers quickly.", "satisfaction", None),
+    ("pf_features", "We use the shared inbox and the reports.", "features_used", ["Shared inbox", "Reports"]),
+    ("pf_priorities", "Speed matters most, then price, then support, and integrations last.", "priorities",
+     ["Speed", "Price", "Support", "Integrations"]),
+    ("pf_recommend", "Yes, I would.", "recommend", True),
+    ("pf_improve", "The mobile app is too slow when we open long conversations.", "improve", None),
+    ("pf_wrap_up", "No, nothing else. Thank you.", "wrap_up", None),
+]
+
 # Clips for other paths through an interview, by name.
 EXTRAS = [
     ("decline", "No, I do not want to be recorded.", ["not want", "recorded"]),
@@ -67,6 +83,11 @@ def main() -> None:
         sf.write(str(HERE / f"{name}.wav"), speak(text), RATE, subtype="PCM_16")
         extras[name] = {"file": f"{name}.wav", "text": text, "keywords": keywords}
     (HERE / "extras.json").write_text(json.dumps(extras, indent=2) + "\n")
+    structured = []
+    for name, text, question_id, value in STRUCTURED:
+        sf.write(str(HERE / f"{name}.wav"), speak(text), RATE, subtype="PCM_16")
+        structured.append({"file": f"{name}.wav", "text": text, "question_id": question_id, "value": value})
+    (HERE / "structured.json").write_text(json.dumps(structured, indent=2) + "\n")
 
 
 if __name__ == "__main__":

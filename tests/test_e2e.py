@@ -70,3 +70,30 @@ async def test_declined_consent_with_a_44k_stereo_float_client(live_server, tmp_
     assert [t.speaker for t in turns] == ["moderator", "respondent", "moderator"]
     assert not keywords_in(turns[1].text, extras["decline"]["keywords"])
     assert live_server.store.get_interview(result.interview_id).status == "declined"
+
+
+async def test_structured_questions_answered_by_voice_store_parsed_values(live_server, tmp_path):
+    from moderator.guide import BUNDLED_GUIDES
+
+    store = live_server.store
+    study = store.create_study("Structured", (BUNDLED_GUIDES / "product_feedback_structured.yaml").read_text())
+    token = store.create_link(study, context={"name": "Dana", "email": "dana@acme.test"})
+    script = json.loads((FIXTURES / "structured.json").read_text())
+    result = await call(live_server.link(token), [FIXTURES / e["file"] for e in script], tmp_path, speed=10,
+                        log=lambda *_: None)
+    assert result.status == "completed", result.errors
+    # One moderator turn per scripted answer, each asking the question the script expects.
+    assert [q.id for q in result.questions[:-1]] == [e["question_id"] for e in script]
+    assert "Dana" in result.questions[0].text
+    assert not any("dana@acme.test" in q.text for q in result.questions)  # email is private by default
+
+    async with httpx.AsyncClient(base_url=live_server.base_url) as http:
+        doc = (await http.get(f"/api/interviews/{result.interview_id}/transcript")).json()
+    answers = doc["answers"]
+    types = {}
+    for entry in script:
+        if entry["value"] is not None:
+            assert answers[entry["question_id"]]["value"] == entry["value"], (entry, answers[entry["question_id"]])
+            types[answers[entry["question_id"]]["type"]] = True
+    assert set(types) == {"yes_no", "single_choice", "scale", "multiple_choice", "ranking"}
+    assert answers["improve"]["type"] == "open_ended" and "mobile app" in answers["improve"]["value"].lower()
