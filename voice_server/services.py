@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class Services:
     active_sessions: int = 0
     # Interviews with a live connection in this process, by id; a reconnect takes over from the old one.
     sessions: dict = field(default_factory=dict)
+    _background: set = field(default_factory=set)  # analysis tasks, held so they are not collected
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -55,6 +57,21 @@ class Services:
     @property
     def audio_dir(self):
         return self.settings.data_dir / "audio"
+
+    def schedule_analysis(self, interview_id: str) -> None:
+        """Analyse a finished interview in the background, off the call's path."""
+        from moderator.llm import LLMConfig
+        from voice_server.reporting import analyze_and_store
+
+        async def run() -> None:
+            try:
+                await asyncio.to_thread(analyze_and_store, self.store, interview_id, LLMConfig.from_env())
+            except Exception:
+                log.exception("analysis of interview %s failed", interview_id)
+
+        task = asyncio.get_running_loop().create_task(run(), name=f"analyse-{interview_id}")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def close(self) -> None:
         self.tts.close()

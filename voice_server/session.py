@@ -113,6 +113,7 @@ class InterviewSession:
             await self._keep_partial_turn()
             self.tape.close()
             await asyncio.to_thread(store.finish_interview, interview.id, status, self.tape.position_s)
+            self.services.schedule_analysis(interview.id)
             if status in ("completed", "declined"):  # sent after the final commit: `ended` means all is stored
                 await self._try_send(Ended(interview_id=interview.id, status=status))
             await self.transport.close(1000, status)

@@ -75,6 +75,8 @@ class Interview(Base):
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     audio_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    quality: Mapped[float | None] = mapped_column(Float, nullable=True)  # 1..5, set by the analysis at the end
+    analysis: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # an InterviewAnalysis
     started_at: Mapped[datetime] = mapped_column(default=_now)
     ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
@@ -193,6 +195,12 @@ class Store:
             interview.status = "in_progress"
             interview.ended_at = None
             return interview
+
+    def save_analysis(self, interview_id: str, analysis: dict[str, Any], quality: float) -> None:
+        with Session(self.engine) as s, s.begin():
+            interview = s.get(Interview, interview_id)
+            if interview is not None:
+                interview.analysis, interview.quality = analysis, quality
 
     def finish_interview(self, interview_id: str, status: str, duration_s: float) -> None:
         with Session(self.engine) as s, s.begin():
