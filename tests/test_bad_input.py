@@ -1,6 +1,5 @@
 """Bad input gets a clear error or a clean close; other sessions and stored turns survive."""
 
-import asyncio
 import json
 
 import numpy as np
@@ -8,55 +7,7 @@ import pytest
 import websockets
 
 from tests.conftest import fixture_audio, keywords_in
-
-START = {"type": "start", "encoding": "pcm_s16le", "sample_rate": 16000, "channels": 1}
-
-
-class Peer:
-    """A hand-driven protocol client: sends exactly what a test says, records every event."""
-
-    def __init__(self, ws):
-        self.ws = ws
-        self.events: list[dict] = []
-        self.audio_bytes = 0
-
-    async def next_event(self, kind: str | None = None, timeout: float = 30.0) -> dict:
-        async def wait():
-            while True:
-                msg = await self.ws.recv()
-                if isinstance(msg, bytes):
-                    self.audio_bytes += len(msg)
-                    continue
-                event = json.loads(msg)
-                self.events.append(event)
-                if kind is None or event["type"] == kind:
-                    return event
-
-        return await asyncio.wait_for(wait(), timeout)
-
-    async def question_played(self) -> dict:
-        """Wait for the next question's audio and acknowledge its playback."""
-        question = await self.next_event("question")
-        end = await self.next_event("audio_end")
-        await self.ws.send(json.dumps({"type": "playback_done", "seq": end["seq"]}))
-        return question
-
-    async def speak(self, audio: np.ndarray, tail_s: float = 2.0, frame: int = 1600) -> None:
-        pcm = np.concatenate([audio, np.zeros(int(tail_s * 16000), np.float32)])
-        for i in range(0, len(pcm), frame):
-            await self.ws.send((pcm[i : i + frame] * 32767).astype("<i2").tobytes())
-            await asyncio.sleep(0.002)
-
-
-async def rejected(url: str, *messages) -> tuple[dict, int]:
-    """Send messages on a fresh socket; return the error event and the close code."""
-    async with websockets.connect(url) as ws:
-        for m in messages:
-            await ws.send(m)
-        event = json.loads(await asyncio.wait_for(ws.recv(), 10))
-        with pytest.raises(websockets.ConnectionClosed):
-            await asyncio.wait_for(ws.recv(), 10)
-        return event, ws.close_code
+from tests.peer import START, Peer, heard_interview, joined, rejected, wait_for_status
 
 
 @pytest.mark.parametrize(
@@ -85,10 +36,8 @@ async def test_unknown_link_token(live_server):
 
 
 async def test_garbage_mid_call_is_reported_and_the_interview_goes_on(live_server):
-    async with websockets.connect(live_server.socket()) as ws:
-        peer = Peer(ws)
-        await ws.send(json.dumps(START))
-        await peer.next_event("ready")
+    async with joined(live_server.socket()) as peer:
+        ws = peer.ws
         await peer.question_played()
         for bad in (b"", b"\x01\x02\x03", "this is not json", json.dumps({"type": "dance"}), json.dumps([1, 2])):
             await ws.send(bad)
@@ -105,10 +54,7 @@ async def test_garbage_mid_call_is_reported_and_the_interview_goes_on(live_serve
 
 
 async def test_silence_and_low_noise_make_no_turn(live_server):
-    async with websockets.connect(live_server.socket()) as ws:
-        peer = Peer(ws)
-        await ws.send(json.dumps(START))
-        await peer.next_event("ready")
+    async with joined(live_server.socket()) as peer:
         await peer.question_played()
         rng = np.random.default_rng(0)
         quiet = np.concatenate([np.zeros(5 * 16000), 0.003 * rng.standard_normal(5 * 16000)]).astype(np.float32)
@@ -122,26 +68,10 @@ async def test_silence_and_low_noise_make_no_turn(live_server):
     assert len(respondent) == 1
 
 
-def heard_interview(peer: Peer) -> str:
-    return next(e["interview_id"] for e in peer.events if e["type"] == "ready")
-
-
-async def wait_for_status(store, interview_id: str, timeout: float = 20.0):
-    for _ in range(int(timeout / 0.1)):
-        interview = store.get_interview(interview_id)
-        if interview.status != "in_progress":
-            return interview
-        await asyncio.sleep(0.1)
-    raise AssertionError("interview never left in_progress")
-
-
 async def test_hangup_mid_turn_keeps_what_was_said_and_other_sessions_go_on(live_server, answers):
     store = live_server.store
     # A healthy session is mid-interview while another client misbehaves and vanishes.
-    async with websockets.connect(live_server.socket()) as good_ws:
-        good = Peer(good_ws)
-        await good_ws.send(json.dumps(START))
-        await good.next_event("ready")
+    async with joined(live_server.socket()) as good:
         await good.question_played()
 
         ws = await websockets.connect(live_server.socket())
@@ -171,10 +101,8 @@ async def test_hangup_mid_turn_keeps_what_was_said_and_other_sessions_go_on(live
 
 
 async def test_client_end_message_closes_cleanly(live_server):
-    async with websockets.connect(live_server.socket()) as ws:
-        peer = Peer(ws)
-        await ws.send(json.dumps(START))
-        await peer.next_event("ready")
+    async with joined(live_server.socket()) as peer:
+        ws = peer.ws
         await peer.question_played()
         await ws.send(json.dumps({"type": "end"}))
         with pytest.raises(websockets.ConnectionClosed):
@@ -192,10 +120,8 @@ async def test_a_voice_failure_still_asks_the_question_as_text(live_server):
     impatient = EspeakTTS(timeout_s=1e-6)  # a real worker that can never answer in time
     shared, live_server.services.tts = live_server.services.tts, impatient
     try:
-        async with websockets.connect(live_server.socket()) as ws:
-            peer = Peer(ws)
-            await ws.send(json.dumps(START))
-            await peer.next_event("ready")
+        async with joined(live_server.socket()) as peer:
+            ws = peer.ws
             question = await peer.next_event("question")
             assert question["id"] == "consent"
             assert (await peer.next_event("error"))["code"] == "tts_failed"

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import httpx
 import srt
-import websockets
 import webvtt
 
-from tests.test_bad_input import START, Peer
+from tests.peer import joined
 from tests.test_resume_and_text import TYPED
 
 CLI = str(Path(sys.executable).parent / "voice-interview")
@@ -29,10 +28,9 @@ SECOND = [
 
 
 async def typed_interview(live_server, answers: list[str]) -> str:
-    async with websockets.connect(live_server.socket()) as ws:
-        peer = Peer(ws)
-        await ws.send(json.dumps(START))
-        interview_id = (await peer.next_event("ready"))["interview_id"]
+    async with joined(live_server.socket()) as peer:
+        ws = peer.ws
+        interview_id = peer.ready["interview_id"]
         pending = list(answers)
         while True:  # answer whatever is asked (probes included) until the goodbye
             question = await peer.next_event("question")

@@ -7,7 +7,7 @@ import httpx
 import websockets
 
 from tests.conftest import fixture_audio, keywords_in
-from tests.test_bad_input import START, Peer, heard_interview, rejected, wait_for_status
+from tests.peer import START, Peer, heard_interview, joined, rejected, wait_for_status
 
 TYPED = [
     "Yes, go ahead.",
@@ -21,10 +21,8 @@ TYPED = [
 
 
 async def test_a_whole_interview_by_text(live_server):
-    async with websockets.connect(live_server.socket()) as ws:
-        peer = Peer(ws)
-        await ws.send(json.dumps(START))
-        await peer.next_event("ready")
+    async with joined(live_server.socket()) as peer:
+        ws = peer.ws
         for typed in TYPED:
             await peer.question_played()
             await ws.send(json.dumps({"type": "text", "text": typed}))
@@ -42,10 +40,8 @@ async def test_a_whole_interview_by_text(live_server):
 
 
 async def test_switching_between_voice_and_text(live_server):
-    async with websockets.connect(live_server.socket()) as ws:
-        peer = Peer(ws)
-        await ws.send(json.dumps(START))
-        await peer.next_event("ready")
+    async with joined(live_server.socket()) as peer:
+        ws = peer.ws
         await peer.question_played()
         await ws.send(json.dumps({"type": "text", "text": "Yes, that is fine."}))
         assert (await peer.next_event("transcript"))["mode"] == "text"
@@ -73,10 +69,8 @@ async def test_a_dropped_connection_resumes_where_it_was(live_server):
     await wait_for_status(store, interview_id)
     before = store.get_interview(interview_id).duration_s
 
-    async with websockets.connect(live_server.socket()) as ws2:
-        again = Peer(ws2)
-        await ws2.send(json.dumps({**START, "resume": interview_id}))
-        ready = await again.next_event("ready")
+    async with joined(live_server.socket(), resume=interview_id) as again:
+        ready = again.ready
         assert ready["interview_id"] == interview_id and ready["resumed"] is True
         repeated = await again.question_played()
         assert (repeated["id"], repeated["repeat"]) == ("role", True)
@@ -101,10 +95,8 @@ async def test_a_reconnect_takes_over_a_connection_that_has_not_noticed_the_drop
     await first.next_event("ready")
     await first.question_played()
     interview_id = heard_interview(first)
-    async with websockets.connect(live_server.socket()) as ws2:
-        again = Peer(ws2)
-        await ws2.send(json.dumps({**START, "resume": interview_id}))
-        assert (await again.next_event("ready"))["resumed"] is True
+    async with joined(live_server.socket(), resume=interview_id) as again:
+        assert again.ready["resumed"] is True
         assert (await again.question_played())["id"] == "consent"
         # The stale connection was closed by the server.
         closed = False
@@ -121,10 +113,8 @@ async def test_resume_is_refused_for_finished_or_foreign_interviews(live_server)
     store = live_server.store
     other_study = store.create_study("other", store.get_study(1).guide_yaml)
     other_token = store.create_link(other_study)
-    async with websockets.connect(live_server.socket(other_token)) as ws:
-        peer = Peer(ws)
-        await ws.send(json.dumps(START))
-        foreign_id = (await peer.next_event("ready"))["interview_id"]
+    async with joined(live_server.socket(other_token)) as peer:
+        foreign_id = peer.ready["interview_id"]
     event, code = await rejected(live_server.socket(), json.dumps({**START, "resume": foreign_id}))
     assert (event["code"], code) == ("cannot_resume", 1008)
     event, code = await rejected(live_server.socket(), json.dumps({**START, "resume": "f" * 32}))
