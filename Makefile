@@ -6,8 +6,10 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # espeak-ng speaks the questions; libsndfile reads WAVs; the Asterisk prompts are real recorded
-# speech for ASR tests (CC-BY-SA-3.0, installed rather than committed); chromium renders pages in tests.
-SYSTEM_PACKAGES := espeak-ng libespeak-ng1 libsndfile1 asterisk-core-sounds-en-wav asterisk-core-sounds-en chromium
+# speech for ASR tests (CC-BY-SA-3.0, installed rather than committed); chromium renders pages in tests
+# (Playwright drives Debian's build: its own browser download does not work offline), with DejaVu fonts.
+SYSTEM_PACKAGES := espeak-ng libespeak-ng1 libsndfile1 asterisk-core-sounds-en-wav asterisk-core-sounds-en chromium \
+	chromium-driver fonts-dejavu-core
 
 .PHONY: help setup system run test test-llm lint bench demo fixtures clean
 

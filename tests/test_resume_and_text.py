@@ -119,3 +119,84 @@ async def test_resume_is_refused_for_finished_or_foreign_interviews(live_server)
     assert (event["code"], code) == ("cannot_resume", 1008)
     event, code = await rejected(live_server.socket(), json.dumps({**START, "resume": "f" * 32}))
     assert event["code"] == "cannot_resume"
+
+
+async def test_concurrent_resumes_leave_one_live_connection_and_no_duplicates(live_server):
+    store = live_server.store
+    ws = await websockets.connect(live_server.socket())
+    peer = Peer(ws)
+    await ws.send(json.dumps(START))
+    interview_id = (await peer.next_event("ready"))["interview_id"]
+    await peer.question_played()
+    ws.transport.abort()
+    await wait_for_status(store, interview_id)
+
+    sockets = await asyncio.gather(*(websockets.connect(live_server.socket()) for _ in range(3)))
+    await asyncio.gather(*(s.send(json.dumps({**START, "resume": interview_id})) for s in sockets))
+    peers = [Peer(s) for s in sockets]
+
+    async def drain(p: Peer) -> None:  # read until the server closes this one, or it stays quiet and live
+        try:
+            while True:
+                await p.next_event(timeout=8)
+        except (websockets.ConnectionClosed, TimeoutError):
+            pass
+
+    await asyncio.gather(*(drain(p) for p in peers))
+    # The resumes queued up; each took over from the one before. Exactly one connection is left.
+    live = [p for p in peers if not any(e.get("code") == "superseded" for e in p.events)]
+    assert len(live) == 1
+    live = live[0]
+    await live.ws.send(json.dumps({"type": "playback_done", "seq": None}))
+    await live.ws.send(json.dumps({"type": "text", "text": "Yes, that is fine."}))
+    assert (await live.next_event("transcript"))["question_id"] == "consent"
+    assert (await live.next_event("question"))["id"] == "role"
+    superseded = [p for p in peers if p is not live]
+    assert all(any(e.get("code") == "superseded" for e in p.events) for p in superseded)
+    for s in sockets:
+        await s.close()
+    await wait_for_status(store, interview_id)
+    turns = store.turns(interview_id)
+    assert [t.seq for t in turns] == list(range(len(turns)))
+    assert [(t.speaker, t.question_id) for t in turns] == [
+        ("moderator", "consent"), ("respondent", "consent"), ("moderator", "role"),
+    ]
+
+
+async def test_control_characters_are_not_an_answer(live_server):
+    async with joined(live_server.socket()) as peer:
+        await peer.question_played()
+        await peer.ws.send(json.dumps({"type": "text", "text": "\u0000\u0001\u0007\u001b\u007f\u200b\u2028"}))
+        error = await peer.next_event("error")
+        assert (error["code"], error["fatal"]) == ("bad_message", False)
+        await peer.ws.send(json.dumps({"type": "text", "text": "Yes\u0000, fine\u001b[0m"}))
+        assert (await peer.next_event("transcript"))["text"] == "Yes , fine [0m"
+        await peer.ws.send(json.dumps({"type": "text", "text": "x" * 5001}))
+        assert (await peer.next_event("error"))["code"] == "bad_message"
+
+
+async def test_a_client_that_goes_silent_is_closed(live_server):
+    live_server.services.settings.idle_timeout_s = 1.0
+    async with joined(live_server.socket()) as peer:
+        await peer.question_played()
+        event = await peer.next_event("error", timeout=10)
+        assert (event["code"], event["fatal"]) == ("idle", True)
+    interview = await wait_for_status(live_server.store, peer.ready["interview_id"])
+    assert interview.status == "interrupted"
+
+
+async def test_a_long_monologue_is_kept_whole_in_pieces(live_server):
+    live_server.services.settings.vad_max_turn_s = 3.0  # role.wav speaks for about 5 s
+    async with joined(live_server.socket()) as peer:
+        await peer.question_played()
+        await peer.speak(fixture_audio("role.wav"))
+        first = await peer.next_event("transcript")
+        second = await peer.next_event("transcript")
+        assert first["question_id"] == second["question_id"] == "consent"
+        assert second["start_s"] >= first["end_s"]
+        joined_text = f"{first['text']} {second['text']}".lower()
+        assert "operation" in joined_text and "staffing" in joined_text
+        await peer.next_event("question")  # the moderator moves on only after the whole answer
+    turns = live_server.store.turns(peer.ready["interview_id"])
+    said = [t for t in turns if t.speaker == "respondent"]
+    assert [t.complete for t in said] == [False, True]

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
 
 from moderator.llm import LLMConfig
@@ -26,6 +27,8 @@ def researcher(request: Request, authorization: str | None = Header(default=None
         raise HTTPException(status_code=401, detail="researcher API needs 'Authorization: Bearer <token>'")
 
 
+MAX_ID = 2**63 - 1  # SQL integer ids; larger numbers are not ids (and would overflow the driver)
+
 router = APIRouter(prefix="/api", dependencies=[Depends(researcher)])
 
 
@@ -36,7 +39,9 @@ async def list_studies(svc: Services = Depends(services)) -> list[dict]:
 
 
 @router.get("/interviews")
-async def list_interviews(study_id: int | None = None, svc: Services = Depends(services)) -> list[dict]:
+async def list_interviews(
+    study_id: int | None = Query(default=None, ge=1, le=MAX_ID), svc: Services = Depends(services)
+) -> list[dict]:
     rows = await asyncio.to_thread(svc.store.list_interviews, study_id)
     return [
         {"id": i.id, "study_id": i.study_id, "status": i.status, "channel": i.channel,
@@ -78,7 +83,7 @@ async def analysis(interview_id: str, svc: Services = Depends(services)) -> dict
 
 @router.get("/studies/{study_id}/report")
 async def report(
-    study_id: int,
+    study_id: int = PathParam(ge=1, le=MAX_ID),
     format: str = Query(default="html", pattern="^(html|md|json|qdpx)$"),
     segment_by: str | None = Query(default=None, max_length=100),
     threshold: float = Query(default=3.0, ge=1, le=5),

@@ -21,6 +21,9 @@ from voice_server.transports.browser import BrowserTransport
 
 log = logging.getLogger(__name__)
 
+# How long a reconnect waits for the connection it replaces to finish (it may be transcribing a last turn).
+TAKEOVER_WAIT_S = 120
+
 # Close codes: 1008 (policy violation) for a bad start or an unknown link, as RFC 6455 suggests.
 CLOSE_POLICY = 1008
 # What a respondent is told when a researcher's link limits stop a call (error code link_<state>).
@@ -90,22 +93,31 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         except ProtocolError as exc:
             await _reject(transport, exc.code, exc.message)
             return
+        session = InterviewSession(svc, transport, link, guide, study.name)
         resume = None
         if start.resume:
-            resume = await asyncio.to_thread(svc.store.get_interview, start.resume)
-            if resume is None or resume.link_id != link.id or resume.status in ("completed", "declined"):
-                await _reject(transport, "cannot_resume", "that interview is over or does not belong to this link")
-                return
-            old = svc.sessions.get(resume.id)
-            if old is not None:  # the old connection may not have noticed the drop yet
-                old.supersede()
-                await asyncio.wait_for(old.done.wait(), 30)
+            # One live connection per interview: concurrent resumes queue here, and each takes over from the
+            # one before it only once that one has stored everything and let go.
+            async with svc.takeover_lock(start.resume):
+                resume = await asyncio.to_thread(svc.store.get_interview, start.resume)
+                if resume is None or resume.link_id != link.id or resume.status in ("completed", "declined"):
+                    await _reject(transport, "cannot_resume", "that interview is over or does not belong to this link")
+                    return
+                old = svc.sessions.get(resume.id)
+                if old is not None:  # the old connection may not have noticed the drop yet
+                    old.supersede()
+                    try:
+                        await asyncio.wait_for(old.done.wait(), TAKEOVER_WAIT_S)
+                    except TimeoutError:
+                        await _reject(transport, "busy", "the interview is still being saved; try again shortly")
+                        return
+                svc.sessions[resume.id] = session
         elif not await asyncio.to_thread(svc.store.claim_link_use, link.id):  # counts a new interview
             await _reject(transport, "link_used_up", LINK_REFUSALS["used_up"])
             return
         svc.active_sessions += 1
         try:
-            await InterviewSession(svc, transport, link, guide, study.name).run(resume=resume)
+            await session.run(resume=resume)
         finally:
             svc.active_sessions -= 1
 

@@ -22,9 +22,11 @@ class Settings(BaseModel):
     asr_language: str | None = None  # None: English for .en models, detected otherwise
     vad_end_silence_ms: int = 1500
     vad_threshold: float = 0.5
+    vad_max_turn_s: float = 120.0  # longer speech is stored in pieces of this length, and the answer goes on
     tts_voice: str | None = None  # an espeak-ng voice id, e.g. "gmw/en-US"
     tts_rate: int = 165  # words per minute
     playback_grace_s: float = 1.0  # wait for a client's playback_done this long past the audio's length
+    idle_timeout_s: float = 60.0  # a listening call that receives nothing at all for this long is over
     admin_token: str | None = None
 
     @property
@@ -52,6 +54,7 @@ class Settings(BaseModel):
             "asr_language": "ASR_LANGUAGE",
             "vad_end_silence_ms": "VAD_END_SILENCE_MS",
             "vad_threshold": "VAD_THRESHOLD",
+            "vad_max_turn_s": "VAD_MAX_TURN_S",
             "tts_voice": "TTS_VOICE",
             "tts_rate": "TTS_RATE",
             "admin_token": "VOICE_ADMIN_TOKEN",

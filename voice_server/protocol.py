@@ -20,10 +20,11 @@ class _Msg(BaseModel):
 class StartMessage(_Msg):
     type: Literal["start"]
     encoding: str
-    sample_rate: int
-    channels: int = 1
-    client: str = ""  # free-form client name, for logs
-    resume: str | None = None  # an interview id from an earlier `ready`: continue that interview
+    sample_rate: int = Field(strict=True)  # "16000" or 16000.0 is a client bug worth hearing about
+    channels: int = Field(default=1, strict=True)
+    client: str = Field(default="", max_length=200)  # free-form client name, for logs
+    # An interview id from an earlier `ready`: continue that interview.
+    resume: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class PlaybackDone(_Msg):

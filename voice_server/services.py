@@ -37,6 +37,7 @@ class Services:
     # Interviews with a live connection in this process, by id; a reconnect takes over from the old one.
     sessions: dict = field(default_factory=dict)
     _background: set = field(default_factory=set)  # analysis tasks, held so they are not collected
+    _takeovers: dict = field(default_factory=dict)  # interview id -> lock serialising reconnects
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -57,6 +58,12 @@ class Services:
     @property
     def audio_dir(self):
         return self.settings.data_dir / "audio"
+
+    def takeover_lock(self, interview_id: str) -> asyncio.Lock:
+        lock = self._takeovers.get(interview_id)
+        if lock is None:
+            lock = self._takeovers[interview_id] = asyncio.Lock()
+        return lock
 
     def schedule_analysis(self, interview_id: str) -> None:
         """Analyse a finished interview in the background, off the call's path."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import unicodedata
 
 import numpy as np
 
@@ -48,19 +49,22 @@ class InterviewSession:
         self.policy = services.make_policy()
         settings = services.settings
         self.detector = TurnDetector(
-            TurnConfig(end_silence_ms=settings.vad_end_silence_ms, threshold=settings.vad_threshold)
+            TurnConfig(end_silence_ms=settings.vad_end_silence_ms, threshold=settings.vad_threshold,
+                       max_turn_s=settings.vad_max_turn_s)
         )
         self.state = InterviewState(guide=guide, context=dict(link.context or {}))
         self.interview_id: str | None = None
         self.tape: WavTape | None = None
-        self._inbox: asyncio.Queue[Inbound] = asyncio.Queue()
+        self._inbox: asyncio.Queue[tuple[float, Inbound]] = asyncio.Queue()
+        self._asked_at = 0.0  # loop time the current question was sent
+        self._previous_question: str | None = None
         self._seq = 0
         self._bad_inputs = 0
         self.done = asyncio.Event()
 
     def supersede(self) -> None:
         """A reconnect took this interview over: end this connection's loop, keeping what it has."""
-        self._inbox.put_nowait(Hangup("superseded"))
+        self._inbox.put_nowait((0.0, Hangup("superseded")))
 
     async def run(self, resume: Interview | None = None) -> str:
         """Run the whole interview, or continue `resume` after a reconnect; returns its final status."""
@@ -103,6 +107,9 @@ class InterviewSession:
                 await self._listen(seq, duration, action.question_id)
         except CallEnded as exc:
             log.info("interview %s: call ended (%s)", interview.id, exc)
+            if str(exc) == "superseded":
+                await self._try_send(ErrorEvent(code="superseded", fatal=True,
+                                                message="this interview continues on another connection"))
         except Exception:
             status = "failed"
             log.exception("interview %s failed", interview.id)
@@ -140,18 +147,23 @@ class InterviewSession:
 
     # inbound
     async def _read(self) -> None:
-        """Drain the transport into the inbox so it is read even while we think or speak."""
+        """Drain the transport into the inbox so it is read even while we think or speak.
+
+        Each item keeps the time it arrived: a typed answer that arrives before the next question
+        was sent belongs to the previous question, however late the loop gets to it.
+        """
+        loop = asyncio.get_running_loop()
         while True:
             item = await self.transport.receive()
-            await self._inbox.put(item)
+            await self._inbox.put((loop.time(), item))
             if isinstance(item, Hangup) or (isinstance(item, BadInput) and item.fatal):
                 return
 
-    async def _next(self, timeout: float | None) -> Inbound | None:
+    async def _next(self, timeout: float | None) -> tuple[float, Inbound] | tuple[None, None]:
         try:
             return await asyncio.wait_for(self._inbox.get(), timeout)
         except TimeoutError:
-            return None
+            return None, None
 
     async def _handle_control(self, item: Inbound) -> None:
         if isinstance(item, Hangup):
@@ -188,6 +200,9 @@ class InterviewSession:
                 self.services.store.add_turn, self.interview_id, speaker="moderator", kind=action.kind.value,
                 question_id=action.question_id, text=action.text, start_s=start, end_s=end,
             )
+        asked = self.state.moderator_turns()  # this question is the last of them, repeated or not
+        self._previous_question = asked[-2].question_id if len(asked) >= 2 else None
+        self._asked_at = asyncio.get_running_loop().time()
         await self._send(QuestionEvent(seq=seq, id=action.question_id, kind=action.kind.value, text=action.text,
                                        repeat=repeat))
         if tts_failed:
@@ -202,9 +217,15 @@ class InterviewSession:
         loop = asyncio.get_running_loop()
         playback_ends = loop.time() + (duration + self.services.settings.playback_grace_s if duration else 0)
         playing = duration > 0
+        idle_s = self.services.settings.idle_timeout_s
         while True:
-            timeout = max(playback_ends - loop.time(), 0) if playing else None
-            item = await self._next(timeout)
+            timeout = max(playback_ends - loop.time(), 0) if playing else idle_s
+            arrived, item = await self._next(timeout)
+            if item is None and not playing:
+                # A live microphone sends frames all the time, silence included: this client is gone.
+                await self._try_send(ErrorEvent(code="idle", message=f"nothing received for {idle_s:.0f} s",
+                                                fatal=True))
+                raise CallEnded("idle")
             if item is None or (isinstance(item, PlaybackFinished) and item.seq in (None, seq)):
                 if playing:
                     playing = False
@@ -216,10 +237,17 @@ class InterviewSession:
                     continue  # our own question echoing back, or the client's buffer; not an answer
                 self.tape.append(item.samples)
                 for speech in self.detector.feed(item.samples):
-                    if await self._store_answer(speech, question_id):
+                    # A turn cut at its maximum length is stored, and the answer goes on.
+                    if await self._store_answer(speech, question_id) and speech.complete:
                         return
                 continue
             if isinstance(item, TextIn):
+                if arrived < self._asked_at and self._previous_question:
+                    await self._store_text(item.text, self._previous_question)  # typed while we were thinking
+                    continue
+                speech = self.detector.flush()  # typed mid-sentence: keep the spoken part too
+                if speech is not None:
+                    await self._store_answer(speech, question_id)
                 if await self._store_text(item.text, question_id):
                     return
                 continue
@@ -229,7 +257,9 @@ class InterviewSession:
 
     async def _store_text(self, text: str, question_id: str | None) -> bool:
         """A typed answer: stored like a spoken one, marked as typed, with no audio behind it."""
-        text = " ".join(text.split())
+        # Control and format characters (NUL, escape sequences, zero-width) are not words; they would reach
+        # researchers' terminals through the TXT export.
+        text = " ".join("".join(c if not unicodedata.category(c).startswith("C") else " " for c in text).split())
         if not text:
             await self._try_send(ErrorEvent(code="bad_message", message="empty text answer"))
             return False

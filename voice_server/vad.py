@@ -122,7 +122,7 @@ class TurnDetector:
                 turn = self._close(complete=True)
                 if turn is not None:
                     turns.append(turn)
-            elif (self._pos - self._speech_start) / MODEL_RATE >= cfg.max_turn_s:
+            elif (self._last_speech_end - self._speech_start) / MODEL_RATE >= cfg.max_turn_s:
                 turn = self._close(complete=False)
                 if turn is not None:
                     turns.append(turn)

@@ -25,6 +25,7 @@ from voice_server.protocol import (
 )
 from voice_server.transports.base import AudioIn, BadInput, Hangup, Inbound, PlaybackFinished, ProtocolError, TextIn
 
+KNOWN_TYPES = ("start", "playback_done", "text", "end")
 FRAME_S = 0.1
 MAX_FRAME_BYTES = 1 << 20  # one frame is at most ~5 s of 48 kHz stereo; more is a client bug
 
@@ -87,6 +88,8 @@ class BrowserTransport:
             msg = client_message.validate_python(raw)
         except ValidationError as exc:
             kind = raw.get("type") if isinstance(raw, dict) else None
+            if kind in KNOWN_TYPES:  # the right message, badly formed
+                return BadInput("bad_message", f"invalid {kind!r} message: {_first_error(exc)}")
             return BadInput("unexpected_message", f"unexpected message type {kind!r}: {_first_error(exc)}")
         if isinstance(msg, PlaybackDone):
             return PlaybackFinished(msg.seq)
