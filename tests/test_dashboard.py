@@ -316,3 +316,17 @@ def test_dashboard_study_from_a_guide_csv_links_and_a_live_interview(admin_serve
         trial = popup.value
         trial.get_by_role("heading", name="Before we start").wait_for()
         assert "/i/" in trial.url
+
+
+def test_ids_too_large_for_the_database_are_refused_cleanly(live_server):
+    import httpx
+
+    live_server.services.settings.admin_token = "t0ken"
+    auth = {"Authorization": "Bearer t0ken", "X-Voice-Admin": "1"}
+    huge = "99999999999999999999999"
+    with httpx.Client(base_url=live_server.base_url, headers=auth) as http:
+        for path in (f"/api/studies/{huge}", f"/api/studies/{huge}/links", f"/api/studies/{huge}/report",
+                     f"/api/interviews?study_id={huge}", "/api/studies/9223372036854775808/interviews"):
+            assert http.get(path).status_code == 422, path
+        assert http.patch(f"/api/links/{huge}", json={"status": "paused"}).status_code == 422
+        assert http.get("/health").status_code == 200

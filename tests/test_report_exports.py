@@ -241,3 +241,13 @@ def test_html_is_self_contained_and_charts_draw_in_chromium(report: StudyReport,
     bar_pixels = sum(1 for row in rows for x in range(0, len(row), bpp) if row[x : x + 3] == target)
     # The theme chart alone is 24 bars of up to 360 x 22 px in the first 2000 px of the page.
     assert bar_pixels > 20_000
+
+
+def test_html_quotes_can_link_to_their_moment_in_the_recording(report: StudyReport) -> None:
+    plain = report_to_html(report)
+    linked = report_to_html(report, quote_link="/admin#/interview/{interview_id}?t={start_s}")
+    quotes = linked.count("<blockquote>")
+    assert quotes > 10 and "/admin#/interview/" not in plain
+    assert linked.count("href='/admin#/interview/") == quotes
+    first = next(q for t in report.themes for q in t.quotes)
+    assert f"href='/admin#/interview/{first.interview_id}?t={first.start_s:.2f}'" in linked

@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from moderator.guide import BUNDLED_GUIDES, GuideError, bundled_guide_names, parse_guide
-from voice_server.api import researcher, services
+from voice_server.api import RowId, researcher, services
 from voice_server.services import Services
 from voice_server.storage import Link, Store
 
@@ -131,7 +131,7 @@ async def create_study(body: StudyIn, request: Request, svc: Services = Depends(
 
 
 @router.get("/studies/{study_id}")
-async def get_study(study_id: int, request: Request, svc: Services = Depends(services)) -> dict[str, Any]:
+async def get_study(study_id: RowId, request: Request, svc: Services = Depends(services)) -> dict[str, Any]:
     study = await asyncio.to_thread(svc.store.get_study, study_id)
     if study is None:
         raise HTTPException(status_code=404, detail=f"no study {study_id}")
@@ -140,7 +140,7 @@ async def get_study(study_id: int, request: Request, svc: Services = Depends(ser
 
 
 @router.put("/studies/{study_id}")
-async def update_study(study_id: int, body: StudyIn, request: Request,
+async def update_study(study_id: RowId, body: StudyIn, request: Request,
                        svc: Services = Depends(services)) -> dict[str, Any]:
     _valid_or_422(body.guide_yaml)
     if not await asyncio.to_thread(svc.store.update_study, study_id, body.name.strip(), body.guide_yaml):
@@ -149,7 +149,7 @@ async def update_study(study_id: int, body: StudyIn, request: Request,
 
 
 @router.post("/studies/{study_id}/try")
-async def try_study(study_id: int, request: Request, svc: Services = Depends(services)) -> dict[str, Any]:
+async def try_study(study_id: RowId, request: Request, svc: Services = Depends(services)) -> dict[str, Any]:
     """A link for the researcher to take the interview themselves; reused, so tests group together."""
     await get_study(study_id, request, svc)
     links = await asyncio.to_thread(svc.store.list_links, study_id)
@@ -228,7 +228,7 @@ def respondent_row(name: str, email: str, external_id: str, extra: dict[str, Any
 
 
 @router.get("/studies/{study_id}/links")
-async def list_links(study_id: int, request: Request, format: str = Query(default="json", pattern="^(json|csv)$"),
+async def list_links(study_id: RowId, request: Request, format: str = Query(default="json", pattern="^(json|csv)$"),
                      svc: Services = Depends(services)) -> Any:
     links = [link_json(x, request, svc) for x in await asyncio.to_thread(svc.store.list_links, study_id)]
     if format == "json":
@@ -248,7 +248,7 @@ async def list_links(study_id: int, request: Request, format: str = Query(defaul
 
 
 @router.post("/studies/{study_id}/links", status_code=201)
-async def create_link(study_id: int, body: LinkIn, request: Request,
+async def create_link(study_id: RowId, body: LinkIn, request: Request,
                       svc: Services = Depends(services)) -> dict[str, Any]:
     await get_study(study_id, request, svc)
     row = respondent_row(body.name, body.email, body.external_id, body.context)
@@ -293,7 +293,7 @@ def parse_respondents_csv(data: bytes) -> list[dict[str, Any]]:
 
 
 @router.post("/studies/{study_id}/links/csv", status_code=201)
-async def upload_links(study_id: int, request: Request, max_uses: int | None = Query(default=None, ge=1),
+async def upload_links(study_id: RowId, request: Request, max_uses: int | None = Query(default=None, ge=1),
                        expires_at: datetime | None = None, svc: Services = Depends(services)) -> list[dict[str, Any]]:
     """The request body is the CSV file itself (text/csv), so no multipart parser is needed."""
     await get_study(study_id, request, svc)
@@ -311,7 +311,7 @@ async def upload_links(study_id: int, request: Request, max_uses: int | None = Q
 
 
 @router.patch("/links/{link_id}")
-async def update_link(link_id: int, body: LinkPatch, request: Request,
+async def update_link(link_id: RowId, body: LinkPatch, request: Request,
                       svc: Services = Depends(services)) -> dict[str, Any]:
     """Pause, resume or revoke a link, or change its limits; a field sent as null clears a limit."""
     changes = {k: getattr(body, k) for k in body.model_fields_set}
@@ -333,7 +333,7 @@ async def update_link(link_id: int, body: LinkPatch, request: Request,
 
 
 @router.get("/studies/{study_id}/interviews")
-async def study_interviews(study_id: int, svc: Services = Depends(services)) -> list[dict[str, Any]]:
+async def study_interviews(study_id: RowId, svc: Services = Depends(services)) -> list[dict[str, Any]]:
     """Newest first: who (from the link's context), how long, how many answers, and quality when scored."""
 
     def load() -> list[dict[str, Any]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi import Path as PathParam
@@ -23,11 +25,12 @@ def services(request: Request) -> Services:
 def researcher(request: Request, authorization: str | None = Header(default=None)) -> None:
     """A single admin token from VOICE_ADMIN_TOKEN guards the researcher API when it is set."""
     token = request.app.state.services.settings.admin_token
-    if token and authorization != f"Bearer {token}":
+    if token and not hmac.compare_digest((authorization or "").encode(), f"Bearer {token}".encode()):
         raise HTTPException(status_code=401, detail="researcher API needs 'Authorization: Bearer <token>'")
 
 
 MAX_ID = 2**63 - 1  # SQL integer ids; larger numbers are not ids (and would overflow the driver)
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ID)]  # a study or link id in a URL path
 
 router = APIRouter(prefix="/api", dependencies=[Depends(researcher)])
 
@@ -83,7 +86,7 @@ async def analysis(interview_id: str, svc: Services = Depends(services)) -> dict
 
 @router.get("/studies/{study_id}/report")
 async def report(
-    study_id: int = PathParam(ge=1, le=MAX_ID),
+    study_id: RowId,
     format: str = Query(default="html", pattern="^(html|md|json|qdpx)$"),
     segment_by: str | None = Query(default=None, max_length=100),
     threshold: float = Query(default=3.0, ge=1, le=5),
@@ -102,7 +105,9 @@ async def report(
         return Response(data, media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="study-{study_id}.qdpx"'})
     if format == "html":
-        return Response(report_to_html(rep), media_type="text/html; charset=utf-8")
+        # In the dashboard, each quote opens its interview at the quoted moment of the recording.
+        html = report_to_html(rep, quote_link="/admin#/interview/{interview_id}?t={start_s}")
+        return Response(html, media_type="text/html; charset=utf-8")
     render, media_type = {"md": (report_to_markdown, "text/markdown; charset=utf-8"),
                           "json": (report_to_json, "application/json")}[format]
     return Response(render(rep), media_type=media_type,

@@ -73,6 +73,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         svc: Services = app.state.services
         await ws.accept()
         transport = BrowserTransport(ws)
+        # Read `start` before judging the link: a client that sends it at once then always sees our error,
+        # rather than a connection closed under its own first message.
+        try:
+            start = await transport.handshake()
+        except ProtocolError as exc:
+            await _reject(transport, exc.code, exc.message)
+            return
         link = await asyncio.to_thread(svc.store.get_link, token)
         study = await asyncio.to_thread(svc.store.get_study, link.study_id) if link else None
         if link is None or study is None:
@@ -87,11 +94,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         except GuideError as exc:
             log.error("study %s has an invalid guide: %s", study.id, exc)
             await _reject(transport, "study_unavailable", "this study cannot run right now")
-            return
-        try:
-            start = await transport.handshake()
-        except ProtocolError as exc:
-            await _reject(transport, exc.code, exc.message)
             return
         session = InterviewSession(svc, transport, link, guide, study.name)
         resume = None

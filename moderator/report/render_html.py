@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from html import escape
 
 from moderator.report.charts import BAR_ALT, column_chart, hbar_chart
@@ -25,8 +26,18 @@ def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
+# A link pattern for each quote's moment in its recording, with {interview_id} and {start_s}; set per call
+# of report_to_html (the dashboard links quotes to its player; a downloaded file links nowhere).
+_QUOTE_LINK: ContextVar[str | None] = ContextVar("quote_link", default=None)
+
+
 def _quote(q: Quote) -> str:
-    return f"<blockquote>“{_e(q.text)}”<cite>{_e(cite(q))}</cite></blockquote>"
+    source = _e(cite(q))
+    link = _QUOTE_LINK.get()
+    if link:
+        href = link.format(interview_id=q.interview_id, start_s=f"{q.start_s:.2f}")
+        source = f"<a href='{_e(href)}' target='_top'>{source}</a>"
+    return f"<blockquote>“{_e(q.text)}”<cite>{source}</cite></blockquote>"
 
 
 def _question(stats: QuestionStats) -> str:
@@ -82,7 +93,16 @@ def _icp(field: ICPField) -> str:
     return f"<tr><th>{_e(field.label)}</th><td>{cell}</td></tr>"
 
 
-def report_to_html(report: StudyReport) -> str:
+def report_to_html(report: StudyReport, quote_link: str | None = None) -> str:
+    """`quote_link`, e.g. "/admin#/interview/{interview_id}?t={start_s}", makes each quote's source a link."""
+    token = _QUOTE_LINK.set(quote_link)
+    try:
+        return _report_to_html(report)
+    finally:
+        _QUOTE_LINK.reset(token)
+
+
+def _report_to_html(report: StudyReport) -> str:
     h: list[str] = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{_e(report.study)} — study report</title><style>{_CSS}</style></head><body>",
