@@ -60,6 +60,14 @@ async def rejected(url: str, *messages) -> tuple[dict, int]:
         return event, ws.close_code
 
 
+async def connect(url: str, **start) -> "Peer":
+    """Like `joined`, but the caller owns the socket: to abort it (a network drop) or close it later."""
+    peer = Peer(await websockets.connect(url))
+    await peer.ws.send(json.dumps({**START, **start}))
+    peer.ready = await peer.next_event("ready")
+    return peer
+
+
 @asynccontextmanager
 async def joined(url: str, **start) -> AsyncIterator["Peer"]:
     """Connect, send `start` (START plus overrides) and wait for `ready`."""

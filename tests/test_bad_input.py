@@ -7,7 +7,7 @@ import pytest
 import websockets
 
 from tests.conftest import fixture_audio, keywords_in
-from tests.peer import START, Peer, heard_interview, joined, rejected, wait_for_status
+from tests.peer import START, connect, heard_interview, joined, rejected, wait_for_status
 
 
 @pytest.mark.parametrize(
@@ -74,10 +74,8 @@ async def test_hangup_mid_turn_keeps_what_was_said_and_other_sessions_go_on(live
     async with joined(live_server.socket()) as good:
         await good.question_played()
 
-        ws = await websockets.connect(live_server.socket())
-        bad = Peer(ws)
-        await ws.send(json.dumps(START))
-        await bad.next_event("ready")
+        bad = await connect(live_server.socket())
+        ws = bad.ws
         await bad.question_played()
         await bad.speak(fixture_audio("consent.wav"))
         await bad.next_event("transcript")

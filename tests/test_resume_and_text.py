@@ -7,7 +7,7 @@ import httpx
 import websockets
 
 from tests.conftest import fixture_audio, keywords_in
-from tests.peer import START, Peer, heard_interview, joined, rejected, wait_for_status
+from tests.peer import START, Peer, connect, heard_interview, joined, rejected, wait_for_status
 
 TYPED = [
     "Yes, go ahead.",
@@ -55,10 +55,8 @@ async def test_switching_between_voice_and_text(live_server):
 
 async def test_a_dropped_connection_resumes_where_it_was(live_server):
     store = live_server.store
-    ws = await websockets.connect(live_server.socket())
-    peer = Peer(ws)
-    await ws.send(json.dumps(START))
-    await peer.next_event("ready")
+    peer = await connect(live_server.socket())
+    ws = peer.ws
     await peer.question_played()
     await peer.speak(fixture_audio("consent.wav"))
     await peer.next_event("transcript")
@@ -89,10 +87,8 @@ async def test_a_dropped_connection_resumes_where_it_was(live_server):
 
 
 async def test_a_reconnect_takes_over_a_connection_that_has_not_noticed_the_drop(live_server):
-    old = await websockets.connect(live_server.socket())
-    first = Peer(old)
-    await old.send(json.dumps(START))
-    await first.next_event("ready")
+    first = await connect(live_server.socket())
+    old = first.ws
     await first.question_played()
     interview_id = heard_interview(first)
     async with joined(live_server.socket(), resume=interview_id) as again:
@@ -123,10 +119,9 @@ async def test_resume_is_refused_for_finished_or_foreign_interviews(live_server)
 
 async def test_concurrent_resumes_leave_one_live_connection_and_no_duplicates(live_server):
     store = live_server.store
-    ws = await websockets.connect(live_server.socket())
-    peer = Peer(ws)
-    await ws.send(json.dumps(START))
-    interview_id = (await peer.next_event("ready"))["interview_id"]
+    peer = await connect(live_server.socket())
+    ws = peer.ws
+    interview_id = peer.ready["interview_id"]
     await peer.question_played()
     ws.transport.abort()
     await wait_for_status(store, interview_id)

@@ -37,7 +37,7 @@ from moderator.report.embed import Embedder
 from moderator.report.fields import ICP_FIELDS, FieldSpec
 from moderator.report.llm_client import ReportLLM
 from moderator.report.models import ICPField, QuestionStats, Quote, ValueShare
-from moderator.report.quotes import QuoteIndex, make_quote
+from moderator.report.quotes import QuoteIndex, make_quote, take_proposed
 from moderator.report.summary import private_values, redact
 from moderator.report.text import Span, clause_spans, content_words, key_phrases
 from moderator.report.themes import pick_distinct
@@ -287,12 +287,8 @@ def _value_with_llm(field: ICPField, ordered: Sequence[Clause], llm: ReportLLM, 
         if not reply or not isinstance(reply.get("value"), str) or not reply["value"].strip():
             continue
         values.append(" ".join(reply["value"].split())[:160])
-        for item in reply.get("quotes") or []:
-            quote = _checked(item, index, allowed)
-            if quote is None:
-                rejected += 1
-            elif all(q.interview_id != quote.interview_id for q in picked):
-                picked.append(quote)
+        rejected += take_proposed(reply.get("quotes"), index,
+                                  lambda q: (q.interview_id, q.turn_id) in allowed, picked)
     if not values:
         return
     value = values[0]
@@ -317,14 +313,3 @@ def _value_with_llm(field: ICPField, ordered: Sequence[Clause], llm: ReportLLM, 
                      "in the supporting answers and were dropped.")
 
 
-def _checked(item: object, index: QuoteIndex, allowed: set[tuple[str, int]]) -> Quote | None:
-    if not isinstance(item, dict):
-        return None
-    try:
-        turn_id = int(item["turn_id"]) if item.get("turn_id") is not None else None
-    except (TypeError, ValueError):
-        turn_id = None
-    quote = index.find(str(item.get("interview_id", "")), str(item.get("text", "")), turn_id)
-    if quote is None or (quote.interview_id, quote.turn_id) not in allowed:
-        return None
-    return quote

@@ -11,7 +11,7 @@ holds it; one found in no respondent turn of that interview is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from pydantic import BaseModel
 
@@ -159,3 +159,24 @@ def drop_unverified(model: BaseModel, index: QuoteIndex) -> int:
 
     walk(model)
     return dropped
+
+
+def take_proposed(items: object, index: QuoteIndex, accept: Callable[[Quote], bool], picked: list[Quote]) -> int:
+    """Add the quotes a model proposed ({interview_id, turn_id, text} each) to `picked`, one per interview.
+
+    Each must be found verbatim (see `QuoteIndex.find`) and pass `accept`; returns how many were rejected.
+    """
+    rejected = 0
+    for item in items if isinstance(items, list) else []:
+        quote = None
+        if isinstance(item, dict):
+            try:
+                turn_id = int(item["turn_id"]) if item.get("turn_id") is not None else None
+            except (TypeError, ValueError):
+                turn_id = None
+            quote = index.find(str(item.get("interview_id", "")), str(item.get("text", "")), turn_id)
+        if quote is None or not accept(quote):
+            rejected += 1
+        elif all(q.interview_id != quote.interview_id for q in picked):
+            picked.append(quote)
+    return rejected

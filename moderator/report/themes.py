@@ -27,7 +27,7 @@ from moderator.guide import Guide
 from moderator.report.cluster import centrality, cluster, merge_groups
 from moderator.report.llm_client import ReportLLM
 from moderator.report.models import Quote, Theme
-from moderator.report.quotes import QuoteIndex
+from moderator.report.quotes import QuoteIndex, take_proposed
 from moderator.report.summary import private_values, redact
 from moderator.report.text import key_phrases, normalize
 from moderator.report.units import Unit
@@ -175,12 +175,7 @@ def _name_with_llm(
             continue
         candidates.append({"name": " ".join(reply["name"].split())[:80],
                            "description": " ".join(str(reply.get("description") or "").split())[:300]})
-        for item in reply.get("quotes") or []:
-            quote = _checked(item, index, members)
-            if quote is None:
-                rejected += 1
-            elif all(q.interview_id != quote.interview_id for q in picked):
-                picked.append(quote)
+        rejected += take_proposed(reply.get("quotes"), index, lambda q: _in_cluster(q, members), picked)
     if not candidates:
         return
     final = candidates[0]
@@ -208,19 +203,7 @@ def _name_with_llm(
                      "in the theme's answers and were dropped.")
 
 
-def _checked(item: object, index: QuoteIndex, members: dict[tuple[str, int], list[tuple[int, int]]]) -> Quote | None:
-    """A model-proposed quote, verified, and only if it overlaps one of the cluster's answer units."""
-    if not isinstance(item, dict):
-        return None
-    turn_id = item.get("turn_id")
-    try:
-        turn_id = int(turn_id) if turn_id is not None else None
-    except (TypeError, ValueError):
-        turn_id = None
-    quote = index.find(str(item.get("interview_id", "")), str(item.get("text", "")), turn_id)
-    if quote is None:
-        return None
+def _in_cluster(quote: Quote, members: dict[tuple[str, int], list[tuple[int, int]]]) -> bool:
+    """A model-proposed quote counts only if it overlaps one of the cluster's answer units."""
     spans = members.get((quote.interview_id, quote.turn_id), [])
-    if not any(quote.char_start < end and start < quote.char_end for start, end in spans):
-        return None
-    return quote
+    return any(quote.char_start < end and start < quote.char_end for start, end in spans)
