@@ -86,3 +86,12 @@ def test_demo_writes_both_transcripts(tmp_path, answers):
         assert not keywords_in(turn["text"], entry["keywords"])
     txt = (out / "transcript.txt").read_text()
     assert all(t["text"] in txt for t in doc["turns"])
+
+
+def test_report_without_a_database_says_where_it_looked_and_creates_nothing(tmp_path):
+    empty = tmp_path / "nowhere"
+    done = subprocess.run([CLI, "report", "1", "--out", str(tmp_path / "out"), "--data-dir", str(empty)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "no database at" in done.stderr and "--data-dir" in done.stderr
+    assert not empty.exists()

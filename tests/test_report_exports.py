@@ -122,7 +122,7 @@ def test_markdown_and_json(report: StudyReport) -> None:
     for theme in report.themes:
         assert f"{theme.interview_count} of {report.n_included} interviews" in md
         for quote in theme.quotes:
-            assert f"interview {quote.interview_id}, turn {quote.turn_id}" in md
+            assert f"interview {quote.interview_id}, turn {quote.turn_seq + 1}" in md  # as a reader counts
     assert StudyReport.model_validate_json(report_to_json(report)) == report
     data = json.loads(report_to_json(report))
     assert data["n_included"] == report.n_included and len(data["icp"]) == 12

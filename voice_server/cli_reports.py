@@ -15,7 +15,13 @@ TRANSCRIPT_FORMATS = ("txt", "json", "csv", "vtt", "srt", "wav")
 def _store(args: argparse.Namespace):
     from voice_server.storage import Store
 
-    return Store(Settings.from_env(data_dir=args.data_dir).db_url)
+    settings = Settings.from_env(data_dir=args.data_dir)
+    url = settings.db_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        # Reading must not leave an empty database behind in whatever folder the command ran from.
+        raise SystemExit(f"no database at {url.removeprefix('sqlite:///')}: run from the folder `serve` ran in, "
+                         "or pass --data-dir (or set VOICE_DATA_DIR)")
+    return Store(url)
 
 
 def _find_study(store, ref: str):

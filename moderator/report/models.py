@@ -16,7 +16,8 @@ class Quote(BaseModel):
     """Verbatim respondent words: `text` is exactly `turn.text[char_start:char_end]`."""
 
     interview_id: str
-    turn_id: int
+    turn_id: int  # the stored turn's id (stable across exports)
+    turn_seq: int | None = None  # its place in the interview's transcript, from 0: what a reader counts
     question_id: str | None = None
     start_s: float  # the turn's start in the recording
     end_s: float

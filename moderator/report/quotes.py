@@ -100,6 +100,7 @@ def make_quote(doc: TranscriptDoc, turn: TranscriptTurn, start: int, end: int) -
     return Quote(
         interview_id=doc.interview_id,
         turn_id=turn.id,
+        turn_seq=turn.seq,
         question_id=turn.question_id,
         start_s=turn.start_s,
         end_s=turn.end_s,

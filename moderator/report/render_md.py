@@ -7,7 +7,8 @@ from moderator.transcript import clock
 
 
 def cite(quote: Quote) -> str:
-    return f"interview {quote.interview_id}, turn {quote.turn_id}, {clock(quote.start_s)}"
+    turn = quote.turn_seq + 1 if quote.turn_seq is not None else quote.turn_id
+    return f"interview {quote.interview_id}, turn {turn}, {clock(quote.start_s)}"
 
 
 def _md(text: str) -> str:
