@@ -37,7 +37,7 @@ from moderator.report.embed import Embedder
 from moderator.report.fields import ICP_FIELDS, FieldSpec
 from moderator.report.llm_client import ReportLLM
 from moderator.report.models import ICPField, QuestionStats, Quote, ValueShare
-from moderator.report.quotes import QuoteIndex, make_quote, take_proposed
+from moderator.report.quotes import QuoteIndex, make_quote, one_per_interview, take_proposed
 from moderator.report.summary import private_values, redact
 from moderator.report.text import Span, clause_spans, content_words, key_phrases
 from moderator.report.themes import pick_distinct
@@ -301,13 +301,7 @@ def _value_with_llm(field: ICPField, ordered: Sequence[Clause], llm: ReportLLM, 
                 value = " ".join(merged["value"].split())[:160]
     field.value = value
     field.filled_by = "llm"
-    quotes = picked[:QUOTES_PER_FIELD]
-    for q in field.quotes:
-        if len(quotes) >= QUOTES_PER_FIELD:
-            break
-        if all(q.interview_id != other.interview_id for other in quotes):
-            quotes.append(q)
-    field.quotes = quotes
+    field.quotes = one_per_interview(picked, field.quotes, QUOTES_PER_FIELD)
     if rejected and notes is not None:
         notes.append(f"ICP field “{field.label}”: {rejected} quote(s) proposed by the model were not found verbatim "
                      "in the supporting answers and were dropped.")

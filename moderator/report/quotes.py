@@ -181,3 +181,14 @@ def take_proposed(items: object, index: QuoteIndex, accept: Callable[[Quote], bo
         elif all(q.interview_id != quote.interview_id for q in picked):
             picked.append(quote)
     return rejected
+
+
+def one_per_interview(first: list[Quote], rest: Iterable[Quote], limit: int) -> list[Quote]:
+    """`first` (up to `limit`), then quotes from `rest` whose interview is not quoted yet, up to `limit`."""
+    quotes = first[:limit]
+    for q in rest:
+        if len(quotes) >= limit:
+            break
+        if all(q.interview_id != other.interview_id for other in quotes):
+            quotes.append(q)
+    return quotes

@@ -27,7 +27,7 @@ from moderator.guide import Guide
 from moderator.report.cluster import centrality, cluster, merge_groups
 from moderator.report.llm_client import ReportLLM
 from moderator.report.models import Quote, Theme
-from moderator.report.quotes import QuoteIndex, take_proposed
+from moderator.report.quotes import QuoteIndex, one_per_interview, take_proposed
 from moderator.report.summary import private_values, redact
 from moderator.report.text import key_phrases, normalize
 from moderator.report.units import Unit
@@ -191,13 +191,7 @@ def _name_with_llm(
     theme.description = final["description"] or theme.description
     theme.named_by = "llm"
     # The model's picks first, then the most central answers, one per interview.
-    quotes = picked[:3]
-    for q in theme.quotes:
-        if len(quotes) >= QUOTES_PER_THEME:
-            break
-        if all(q.interview_id != other.interview_id for other in quotes):
-            quotes.append(q)
-    theme.quotes = quotes
+    theme.quotes = one_per_interview(picked[:3], theme.quotes, QUOTES_PER_THEME)
     if rejected and notes is not None:
         notes.append(f"Theme “{theme.name}”: {rejected} quote(s) proposed by the model were not found verbatim "
                      "in the theme's answers and were dropped.")
