@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from moderator.llm import build_policy
 from moderator.policy import Policy
 from voice_server.asr import ASREngine, WhisperEngine
 from voice_server.config import Settings
@@ -16,23 +17,14 @@ from voice_server.tts import EspeakTTS, TTSEngine
 log = logging.getLogger(__name__)
 
 
-def default_policy_factory() -> Callable[[], Policy]:
-    from moderator.rules import RulePolicy
-
-    try:  # the LLM moderator, when one is configured (OPENAI_MODEL and friends)
-        from moderator.llm import build_policy
-    except ImportError:
-        return RulePolicy
-    return build_policy
-
-
 @dataclass
 class Services:
     settings: Settings
     store: Store
     asr: ASREngine
     tts: TTSEngine
-    make_policy: Callable[[], Policy] = field(default_factory=default_policy_factory)
+    # One policy per call: the LLM moderator when OPENAI_MODEL is set, else the rules.
+    make_policy: Callable[[], Policy] = build_policy
     active_sessions: int = 0
     # Interviews with a live connection in this process, by id; a reconnect takes over from the old one.
     sessions: dict = field(default_factory=dict)

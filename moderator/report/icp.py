@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from moderator.context import redact
 from moderator.guide import Guide, QuestionType
 from moderator.report.cluster import centrality, cluster
 from moderator.report.embed import Embedder
@@ -38,7 +39,6 @@ from moderator.report.fields import ICP_FIELDS, FieldSpec
 from moderator.report.llm_client import ReportLLM
 from moderator.report.models import ICPField, QuestionStats, Quote, ValueShare
 from moderator.report.quotes import QuoteIndex, make_quote, one_per_interview, take_proposed
-from moderator.report.summary import private_values, redact
 from moderator.report.text import Span, clause_spans, content_words, key_phrases
 from moderator.report.themes import pick_distinct
 from moderator.report.units import Unit
@@ -275,7 +275,7 @@ def _value_with_llm(field: ICPField, ordered: Sequence[Clause], llm: ReportLLM, 
         allowed.add((c.interview_id, c.unit.turn.id))
         if key not in seen:
             seen.add(key)
-            text = redact(c.unit.text, private_values(c.unit.doc.context))  # private link values stay here
+            text = redact(c.unit.text, c.unit.doc.context)  # private link values stay here
             lines.append(json.dumps({"interview_id": c.interview_id, "turn_id": c.unit.turn.id, "text": text}))
     system = _ICP_SYSTEM.format(label=field.label)
     chunks = llm.chunk_lines(lines, len(system) + 100)

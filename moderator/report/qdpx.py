@@ -20,8 +20,8 @@ from datetime import UTC
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from moderator.context import public_context
 from moderator.report.models import Quote, StudyReport
-from moderator.report.summary import public_context
 from moderator.transcript import TranscriptDoc, clock
 
 NS = "urn:QDA-XML:project:1.0"

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from moderator.answers import parse_answer
+from moderator.context import public_context
 from moderator.guide import Guide, QuestionType
 from moderator.llm import LLMConfig
 from moderator.report import summary as summaries
@@ -82,7 +83,7 @@ def _analyze(
         interview_id=doc.interview_id,
         status=doc.status,
         duration_s=doc.duration_s,
-        context=summaries.public_context(doc.context),
+        context=public_context(doc.context),
         summary=summaries.render(head, points, method),
         summary_points=points,
         summary_method=method,  # type: ignore[arg-type]

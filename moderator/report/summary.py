@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
+from moderator.context import redact
 from moderator.guide import Guide, QuestionType
 from moderator.report.llm_client import ReportLLM
 from moderator.report.models import SummaryPoint
@@ -26,35 +26,6 @@ from moderator.report.units import Unit
 from moderator.transcript import TranscriptDoc, clock
 
 MAX_POINTS = 6
-_PRIVATE_ALWAYS = {"email", "phone"}
-
-
-def private_values(context: Mapping[str, Any]) -> list[str]:
-    """Values of the link-context keys that must never reach a model (email, phone and those under `private`)."""
-    keys = set(_PRIVATE_ALWAYS)
-    marked = context.get("private")
-    if isinstance(marked, str):
-        keys |= {k.strip().lower() for k in marked.split(",") if k.strip()}
-    elif isinstance(marked, list | tuple):
-        keys |= {str(k).strip().lower() for k in marked}
-    return [str(v) for k, v in context.items() if str(k).lower() in keys and isinstance(v, str | int) and
-            len(str(v)) >= 3]
-
-
-def public_context(context: Mapping[str, Any]) -> dict[str, Any]:
-    keys = set(_PRIVATE_ALWAYS) | {"private"}
-    marked = context.get("private")
-    if isinstance(marked, str):
-        keys |= {k.strip().lower() for k in marked.split(",") if k.strip()}
-    elif isinstance(marked, list | tuple):
-        keys |= {str(k).strip().lower() for k in marked}
-    return {k: v for k, v in context.items() if str(k).lower() not in keys}
-
-
-def redact(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        text = re.sub(re.escape(secret), "[private]", text, flags=re.I)
-    return text
 
 
 def _label(guide: Guide, question_id: str | None) -> str:
@@ -112,10 +83,10 @@ _REDUCE_SYSTEM = (
 )
 
 
-def _lines(doc: TranscriptDoc, secrets: Sequence[str]) -> list[str]:
+def _lines(doc: TranscriptDoc) -> list[str]:
     lines = []
     for turn in doc.turns:
-        text = redact(" ".join(turn.text.split()), secrets)
+        text = redact(" ".join(turn.text.split()), doc.context)  # private link values never reach a model
         if turn.speaker == "moderator":
             lines.append(f"MODERATOR: {text[:300]}")
             continue
@@ -136,10 +107,9 @@ def _lines(doc: TranscriptDoc, secrets: Sequence[str]) -> list[str]:
 def llm_points(guide: Guide, doc: TranscriptDoc, llm: ReportLLM, index: QuoteIndex) -> tuple[list[SummaryPoint],
                                                                                             int] | None:
     """(points, quotes dropped), or None when the model gave nothing usable."""
-    secrets = private_values(doc.context)
     system = _MAP_SYSTEM.format(n=MAX_POINTS)
     header = f"RESEARCH GOAL: {guide.research_goal or guide.title}\nINTERVIEW {doc.interview_id}"
-    chunks = llm.chunk_lines(_lines(doc, secrets), len(system) + len(header) + 80)
+    chunks = llm.chunk_lines(_lines(doc), len(system) + len(header) + 80)
     points: list[SummaryPoint] = []
     dropped = 0
     answered_any = False

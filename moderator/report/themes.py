@@ -23,12 +23,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from moderator.context import redact
 from moderator.guide import Guide
 from moderator.report.cluster import centrality, cluster, merge_groups
 from moderator.report.llm_client import ReportLLM
 from moderator.report.models import Quote, Theme
 from moderator.report.quotes import QuoteIndex, one_per_interview, take_proposed
-from moderator.report.summary import private_values, redact
 from moderator.report.text import key_phrases, normalize
 from moderator.report.units import Unit
 
@@ -149,7 +149,7 @@ _MERGE_SYSTEM = (
 
 
 def _evidence_line(unit: Unit) -> str:
-    text = redact(unit.text, private_values(unit.doc.context))  # private link values never reach a model
+    text = redact(unit.text, unit.doc.context)  # private link values never reach a model
     return json.dumps({"interview_id": unit.interview_id, "turn_id": unit.turn.id, "text": text})
 
 
